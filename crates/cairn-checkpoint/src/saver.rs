@@ -166,19 +166,22 @@ impl Saver {
         names_map: &[(&str, &str)],
     ) -> Result<BTreeMap<String, Tensor>> {
         let r = BundleReader::open(prefix)?;
-        names_map
+        let from: Vec<&str> = names_map.iter().map(|(f, _)| *f).collect();
+        let tensors = r.read_many(&from)?;
+        Ok(names_map
             .iter()
-            .map(|(from, to)| Ok((to.to_string(), r.read(from)?)))
-            .collect()
+            .map(|(_, to)| to.to_string())
+            .zip(tensors)
+            .collect())
     }
 
     /// Reads every tensor of checkpoint `prefix` under its own name.
     pub fn restore_all(&self, prefix: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
         let r = BundleReader::open(prefix)?;
-        r.list()
-            .into_iter()
-            .map(|e| Ok((e.name.clone(), r.read(&e.name)?)))
-            .collect()
+        let names: Vec<String> = r.list().into_iter().map(|e| e.name).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let tensors = r.read_many(&refs)?;
+        Ok(names.into_iter().zip(tensors).collect())
     }
 }
 

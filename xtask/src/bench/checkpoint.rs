@@ -93,6 +93,9 @@ fn cairn_checkpoint(json: &Value) -> Result<CairnCheckpoint> {
         restore_into_mmap: f("restore_into_mmap_seconds")?,
         restore: f("restore_seconds")?,
         restore_mmap: f("restore_mmap_seconds")?,
+        restore_sequential: json
+            .get("restore_sequential_seconds")
+            .and_then(Value::as_f64),
         fresh_memory: f("fresh_memory_seconds")?,
         one_tensor: f("one_tensor_seconds")?,
         list: f("list_seconds")?,

@@ -8,14 +8,17 @@ use std::fmt::Write as _;
 pub struct CairnCheckpoint {
     /// `BundleWriter` add + finish (fsync of both files and the directory, renames).
     pub save: f64,
-    /// Every tensor into existing tensors (`read_into`), from the page cache.
+    /// Every tensor into existing tensors (`read_into_many`), from the page cache.
     pub restore_into: f64,
     /// The same with memory-mapped data files.
     pub restore_into_mmap: f64,
-    /// Every tensor into new tensors (`read`), from the page cache.
+    /// Every tensor into new tensors (`read_many`: several at once), from the page cache.
     pub restore: f64,
     /// The same with memory-mapped data files.
     pub restore_mmap: f64,
+    /// Every tensor into new tensors one after the other on one thread (`read`), if
+    /// measured (older `cairn` builds did not).
+    pub restore_sequential: Option<f64>,
     /// Allocating and touching as many bytes in fresh tensors (no file involved).
     pub fresh_memory: f64,
     /// Opening the bundle and reading one tensor (`read`).
@@ -173,20 +176,29 @@ impl CheckpointBench {
             );
         }
         row(
-            "cairn restore into existing tensors (`read_into`)",
+            "cairn restore into existing tensors (`read_into_many`)",
             c.restore_into,
         );
         row(
             "cairn restore into existing tensors, memory-mapped",
             c.restore_into_mmap,
         );
-        row("cairn restore into new tensors (`read`)", c.restore);
+        row(
+            "cairn restore into new tensors (`read_many`, as `Saver::restore`)",
+            c.restore,
+        );
         row(
             "cairn restore into new tensors, memory-mapped",
             c.restore_mmap,
         );
+        if let Some(seq) = c.restore_sequential {
+            row(
+                "cairn restore into new tensors, one by one on one thread (`read`)",
+                seq,
+            );
+        }
         row(
-            "allocating and touching that much fresh memory (no file: the floor of any restore into new tensors)",
+            "allocating and touching that much fresh memory on one thread (no file: the floor of a one-thread restore into new tensors)",
             c.fresh_memory,
         );
         match &self.tf {
@@ -228,7 +240,8 @@ const NOTES: &str = "
 TensorFlow's `BundleWriter` closes and renames its files without syncing them (checked with
 `strace -e fsync,fdatasync`), so its `Saver.save` time is a write into the page cache; cairn's
 save includes making the checkpoint durable. A restore into new tensors costs at least the
-page faults of fresh memory (the \"fresh memory\" row), which virtual machines make expensive;
+page faults of fresh memory (the \"fresh memory\" row, one thread), which virtual machines make
+expensive; `read_many` takes them on every core by reading several tensors at once, and
 restoring into the existing variables, as a training or serving process does, avoids them.
 Reproduce with `cargo xtask bench` (`--skip-checkpoint` skips this part, `--checkpoint-dir DIR`
 picks the disk), or by hand: `target/release/cairn bench-checkpoint --dir DIR --json`,
@@ -257,6 +270,7 @@ mod tests {
                 restore_into_mmap: 0.25,
                 restore: 0.8,
                 restore_mmap: 0.7,
+                restore_sequential: Some(0.9),
                 fresh_memory: 0.5,
                 one_tensor: 0.001,
                 list: 0.0001,
@@ -305,7 +319,7 @@ mod tests {
             "Medians of 3 runs each (3 for `dd`)",
             "| `dd if=/dev/zero bs=4M conv=fdatasync` (the disk's sequential write) | 1.000 | 1.07 |",
             "| TensorFlow `Saver.save` (as TensorFlow does it: no fsync) | 4.000 | 0.27 |",
-            "| cairn restore into existing tensors (`read_into`) | 0.300 | 3.58 |",
+            "| cairn restore into existing tensors (`read_into_many`) | 0.300 | 3.58 |",
             "| cairn save / `dd` write bandwidth (both fsynced) | 1.111 | ≥ 0.8 | yes |",
             "| cairn restore from page cache into new tensors (GB/s) | 1.342 | ≥ 3 | **no** |",
             "| < 0.05 | yes |",

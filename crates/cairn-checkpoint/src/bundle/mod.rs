@@ -12,6 +12,7 @@ mod flusher;
 mod naming;
 mod raw;
 mod read_into;
+mod read_many;
 mod reader;
 mod shard;
 mod slice_key;

@@ -4,14 +4,36 @@ use super::raw::CHUNK;
 use crate::{Error, Result};
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 #[derive(Debug)]
 enum Source {
     Mapped(memmap2::Mmap),
-    File(Mutex<File>),
+    /// Read with positioned reads (`pread`), so several threads can read one file at once.
+    File(File),
+}
+
+/// Fills `buf` from `file` at `offset` without moving a shared cursor.
+#[cfg(unix)]
+fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset` without moving a shared cursor.
+#[cfg(windows)]
+fn read_at(file: &File, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// An open data file.
@@ -48,7 +70,7 @@ impl Shard {
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         let source = match mmap.then(|| map(&file)) {
             Some(Ok(m)) if m.len() as u64 == len => Source::Mapped(m),
-            _ => Source::File(Mutex::new(file)),
+            _ => Source::File(file),
         };
         Ok(Shard {
             path: path.to_path_buf(),
@@ -96,12 +118,11 @@ impl Shard {
                 }
             }
             Source::File(f) => {
-                let io = |e| Error::io(&self.path, e);
-                let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
-                f.seek(SeekFrom::Start(offset)).map_err(io)?;
+                let mut at = offset;
                 for dst in out.chunks_mut(CHUNK) {
-                    f.read_exact(dst).map_err(io)?;
+                    read_at(f, at, dst).map_err(|e| Error::io(&self.path, e))?;
                     crc = crc32c::crc32c_append(crc, dst);
+                    at += dst.len() as u64;
                 }
             }
         }
@@ -114,11 +135,8 @@ impl Shard {
         match &self.source {
             Source::Mapped(m) => Ok(Cow::Borrowed(&m[offset as usize..end as usize])),
             Source::File(f) => {
-                let io = |e| Error::io(&self.path, e);
-                let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
-                f.seek(SeekFrom::Start(offset)).map_err(io)?;
                 let mut buf = vec![0u8; size as usize];
-                f.read_exact(&mut buf).map_err(io)?;
+                read_at(f, offset, &mut buf).map_err(|e| Error::io(&self.path, e))?;
                 Ok(Cow::Owned(buf))
             }
         }
