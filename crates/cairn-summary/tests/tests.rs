@@ -1,0 +1,6 @@
+//! Integration tests of `cairn-summary`.
+
+mod corrupt;
+mod roundtrip;
+
+pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
