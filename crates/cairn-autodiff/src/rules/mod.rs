@@ -6,6 +6,7 @@ use cairn_graph::{Graph, NodeId, Output, Result};
 use cairn_tensor::{DType, Tensor};
 
 mod array;
+mod conv;
 mod math;
 mod nn;
 
@@ -17,6 +18,7 @@ pub fn lookup(op: &str) -> Option<GradFn> {
     math::lookup(op)
         .or_else(|| nn::lookup(op))
         .or_else(|| array::lookup(op))
+        .or_else(|| conv::lookup(op))
 }
 
 /// Gradient of output 0, or an error if absent (rules are called only when some output

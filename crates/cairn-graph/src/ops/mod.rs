@@ -8,11 +8,14 @@ use cairn_tensor::{DType, Tensor};
 
 mod array;
 mod basic;
+mod batchnorm;
+mod conv;
 mod math;
 mod nn;
 mod random;
 mod reduce;
 mod state;
+mod stateless;
 
 /// Every op definition.
 pub(crate) fn all() -> Vec<OpDef> {
@@ -24,6 +27,9 @@ pub(crate) fn all() -> Vec<OpDef> {
     v.extend(nn::defs());
     v.extend(array::defs());
     v.extend(random::defs());
+    v.extend(conv::defs());
+    v.extend(batchnorm::defs());
+    v.extend(stateless::defs());
     v
 }
 

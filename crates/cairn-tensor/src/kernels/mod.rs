@@ -12,6 +12,8 @@
 //! - [`softmax`], [`sparse_softmax_cross_entropy`], [`bias_add`], [`l2_loss`],
 //! - [`cast()`], [`transpose`], [`tile`], [`concat()`], [`gather`], [`add_n`],
 //! - training updates ([`apply_gradient_descent`], [`apply_momentum`], [`apply_adam`]),
+//! - NHWC convolution and pooling ([`conv2d`], [`depthwise_conv2d`], [`max_pool`],
+//!   [`avg_pool`] and gradients), inference batch norm, [`pad`],
 //! - a counter-based [`Philox`] generator for random initializers.
 //!
 //! ```
@@ -34,12 +36,18 @@ mod util;
 #[cfg(test)]
 mod testutil;
 
+pub mod batchnorm;
 pub mod binary;
 pub mod broadcast;
 pub mod cast;
+pub mod conv;
+pub mod conv_grad;
+pub mod depthwise;
 pub mod gemm;
 pub mod misc;
 pub mod nn;
+pub mod pad;
+pub mod pool;
 pub mod random;
 pub mod reduce;
 mod sparse;
@@ -48,13 +56,19 @@ pub mod unary;
 
 pub use binary::{binary, binary_in_place, BinaryOp};
 pub use broadcast::{broadcast_gradient_args, broadcast_shape, broadcast_to};
+pub use batchnorm::{batch_norm_global, fused_batch_norm_inference};
 pub use cast::cast;
+pub use conv::{conv2d, ConvGeom, Padding, Window2d};
+pub use conv_grad::{conv2d_backprop_filter, conv2d_backprop_input};
+pub use depthwise::depthwise_conv2d;
 pub use gemm::{matmul, matmul_f32_slices, matmul_f64_slices, matmul_sgd_l2, MatmulDims};
 pub use misc::{add_n, concat, fill, gather, tile, transpose};
 pub use nn::{
     bias_add, bias_add_grad, l2_loss, log_softmax, softmax, softmax_cross_entropy,
     sparse_softmax_cross_entropy,
 };
+pub use pad::{pad, PadMode};
+pub use pool::{avg_pool, avg_pool_grad, max_pool, max_pool_grad, Pool2d};
 pub use random::{random_normal_f32, random_uniform_f32, truncated_normal_f32, Philox};
 pub use reduce::{argmax, argmin, reduce, ReduceOp};
 pub use training::{

@@ -1,0 +1,165 @@
+//! Gradients of `Conv2D`: `Conv2DBackpropInput` (`dY · Wᵀ`, then col2im) and
+//! `Conv2DBackpropFilter` (`im2colᵀ · dY`).
+//!
+//! Determinism: the input gradient is split over images only (each image's patches are
+//! scattered back by one thread, in order); the filter gradient sums fixed groups of
+//! images (a partition that does not depend on the thread count) and then adds the
+//! groups' partial sums in order.
+
+use super::conv::{conv_geom, gemm_dims, im2col, tile_rows, ConvGeom, Window2d};
+use super::gemm::{matmul_f32_slices, MatmulDims};
+use crate::{Error, Result, Tensor};
+use rayon::prelude::*;
+
+/// Floats of im2col rows per filter-gradient group.
+const GROUP_ELEMS: usize = 1 << 20;
+
+fn dims_from(op: &'static str, sizes: &[i64]) -> Result<Vec<usize>> {
+    if sizes.len() != 4 || sizes.iter().any(|&d| d < 0) {
+        return Err(Error::Invalid {
+            op,
+            what: format!("sizes must be 4 non-negative values, got {sizes:?}"),
+        });
+    }
+    Ok(sizes.iter().map(|&d| d as usize).collect())
+}
+
+fn check_dy(op: &'static str, g: &ConvGeom, dy: &Tensor) -> Result<()> {
+    if dy.dims() != g.out_dims() {
+        return Err(Error::Shapes {
+            op,
+            lhs: g.out_dims().to_vec(),
+            rhs: dy.dims().to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// TensorFlow's `Conv2DBackpropInput`: the gradient of `Conv2D` with respect to an input
+/// of dims `input_sizes`, given the filter and the output gradient `dy`.
+pub fn conv2d_backprop_input(
+    input_sizes: &[i64],
+    filter: &Tensor,
+    dy: &Tensor,
+    win: &Window2d,
+    out: &mut Tensor,
+) -> Result<()> {
+    const OP: &str = "Conv2DBackpropInput";
+    let in_dims = dims_from(OP, input_sizes)?;
+    let g = conv_geom(OP, &in_dims, filter.dims(), win)?;
+    check_dy(OP, &g, dy)?;
+    let w = filter.as_slice::<f32>()?;
+    let d = dy.as_slice::<f32>()?;
+    let dx = out.reset_as::<f32>(&in_dims)?;
+    dx.fill(0.0);
+    let (pos, oc, k) = (g.positions(), g.oc, g.patch());
+    let img_in = g.ih * g.iw * g.ic;
+    if img_in == 0 || pos == 0 {
+        return Ok(());
+    }
+    // dcol[p, k] = Σ_o dy[p, o] · w[k, o]
+    let wt = |m: usize| MatmulDims {
+        m,
+        k: oc,
+        n: k,
+        transpose_a: false,
+        transpose_b: true,
+    };
+    let rows = tile_rows(k);
+    dx.par_chunks_mut(img_in)
+        .enumerate()
+        .try_for_each_init(Vec::new, |dcol, (b, dx_img)| {
+            let d_img = &d[b * pos * oc..(b + 1) * pos * oc];
+            if g.is_pointwise() {
+                return matmul_f32_slices(d_img, w, wt(pos), dx_img);
+            }
+            for p0 in (0..pos).step_by(rows) {
+                let np = rows.min(pos - p0);
+                dcol.resize(np * k, 0.0);
+                matmul_f32_slices(&d_img[p0 * oc..(p0 + np) * oc], w, wt(np), dcol)?;
+                col2im_add(dcol, &g, p0, np, dx_img);
+            }
+            Ok(())
+        })
+}
+
+/// Adds the patch rows of positions `p0..p0+rows` back into the image gradient.
+fn col2im_add(col: &[f32], g: &ConvGeom, p0: usize, rows: usize, dx: &mut [f32]) {
+    let (ic, k) = (g.ic, g.patch());
+    for (r, row) in col.chunks_exact(k).take(rows).enumerate() {
+        let p = p0 + r;
+        let (oy, ox) = (p / g.ow, p % g.ow);
+        for ky in 0..g.kh {
+            let Some(iy) = g.in_y(oy, ky) else { continue };
+            for kx in 0..g.kw {
+                let Some(ix) = g.in_x(ox, kx) else { continue };
+                let s = (iy * g.iw + ix) * ic;
+                let src = &row[(ky * g.kw + kx) * ic..(ky * g.kw + kx + 1) * ic];
+                for (a, &v) in dx[s..s + ic].iter_mut().zip(src) {
+                    *a += v;
+                }
+            }
+        }
+    }
+}
+
+/// TensorFlow's `Conv2DBackpropFilter`: the gradient of `Conv2D` with respect to a filter
+/// of dims `filter_sizes`, given the input and the output gradient `dy`.
+pub fn conv2d_backprop_filter(
+    input: &Tensor,
+    filter_sizes: &[i64],
+    dy: &Tensor,
+    win: &Window2d,
+    out: &mut Tensor,
+) -> Result<()> {
+    const OP: &str = "Conv2DBackpropFilter";
+    let f_dims = dims_from(OP, filter_sizes)?;
+    let g = conv_geom(OP, input.dims(), &f_dims, win)?;
+    check_dy(OP, &g, dy)?;
+    let x = input.as_slice::<f32>()?;
+    let d = dy.as_slice::<f32>()?;
+    let (pos, oc, k) = (g.positions(), g.oc, g.patch());
+    let dw = out.reset_as::<f32>(&f_dims)?;
+    dw.fill(0.0);
+    if dw.is_empty() || pos == 0 || g.n == 0 {
+        return Ok(());
+    }
+    let img_in = g.ih * g.iw * g.ic;
+    let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
+    let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
+    let partials = groups
+        .par_iter()
+        .map(|&b0| {
+            let nb = per_group.min(g.n - b0);
+            let rows = nb * pos;
+            let mut part = vec![0f32; k * oc];
+            let d_grp = &d[b0 * pos * oc..(b0 + nb) * pos * oc];
+            if g.is_pointwise() {
+                let x_grp = &x[b0 * img_in..(b0 + nb) * img_in];
+                matmul_f32_slices(x_grp, d_grp, at_b(k, rows, oc), &mut part)?;
+                return Ok(part);
+            }
+            let mut col = vec![0f32; rows * k];
+            for (i, c) in col.chunks_exact_mut(pos * k).enumerate() {
+                let b = b0 + i;
+                im2col(&x[b * img_in..(b + 1) * img_in], &g, 0, pos, c);
+            }
+            matmul_f32_slices(&col, d_grp, at_b(k, rows, oc), &mut part)?;
+            Ok(part)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for p in &partials {
+        for (a, &v) in dw.iter_mut().zip(p) {
+            *a += v;
+        }
+    }
+    Ok(())
+}
+
+/// `C[m, n] = Aᵀ · B` with `A` stored `[k, m]`.
+fn at_b(m: usize, k: usize, n: usize) -> MatmulDims {
+    MatmulDims {
+        transpose_a: true,
+        ..gemm_dims(m, k, n)
+    }
+}
