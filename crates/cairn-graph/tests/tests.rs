@@ -1,6 +1,9 @@
 //! Session behaviour: pruning to the fetches, feeding any tensor, variables, errors.
 
+mod conv_ops;
 mod graphdef;
+mod hostile;
+mod image_ops;
 
 use cairn_graph::{Error, Graph, PartialShape, Session};
 use cairn_tensor::{DType, Tensor};

@@ -9,6 +9,7 @@ use crate::graph::Node;
 use crate::registry::{Ctx, Kernel, OpDef};
 use crate::{Error, Result};
 use cairn_tensor::kernels::{self, Padding, Pool2d, Window2d};
+use cairn_tensor::DType;
 
 fn attr_error(node: &Node, attr: &str, what: String) -> Error {
     Error::Attr {
@@ -191,8 +192,29 @@ fn pool_kernel(node: &Node) -> Result<Box<dyn Kernel>> {
     Ok(Box::new(Pool { op, pool }))
 }
 
+/// `ShapeN`: the shapes of N inputs (TensorFlow's convolution gradients use it).
+fn shape_n(ctx: &mut Ctx<'_>) -> Result<()> {
+    let dt = super::type_attr_or(ctx.node, "out_type", DType::Int32)?[0];
+    for i in 0..ctx.inputs.len() {
+        let dims: Vec<i64> = ctx.input(i)?.dims().iter().map(|&d| d as i64).collect();
+        let out = ctx
+            .outputs
+            .get_mut(i)
+            .ok_or_else(|| ctx.node.inputs_err(format!("no output {i}")))?;
+        super::write_ints(out, dt, &[dims.len()], &dims)?;
+    }
+    Ok(())
+}
+
+fn type_shape_n(node: &Node, inputs: &[DType]) -> Result<Vec<DType>> {
+    let dt = super::type_attr_or(node, "out_type", DType::Int32)?[0];
+    let n = node.attr_int_or("N", inputs.len() as i64)?;
+    Ok(vec![dt; n.max(0) as usize])
+}
+
 pub(crate) fn defs() -> Vec<OpDef> {
     vec![
+        def("ShapeN", type_shape_n, |_| super::boxed(shape_n)),
         def("Conv2D", type_t, conv_kernel),
         def("DepthwiseConv2dNative", type_t, conv_kernel),
         def("Conv2DBackpropInput", type_t, conv_kernel),
