@@ -2,8 +2,6 @@
 
 mod conv_ops;
 mod graphdef;
-mod hostile;
-mod image_ops;
 
 use cairn_graph::{Error, Graph, PartialShape, Session};
 use cairn_tensor::{DType, Tensor};
