@@ -79,6 +79,17 @@ pub enum Error {
         /// The fed dtype.
         got: DType,
     },
+    /// An image op (`DecodeJpeg`, `DecodePng`) could not decode its input.
+    #[error("node '{node}' ({op}): {source}")]
+    Image {
+        /// The node.
+        node: String,
+        /// Its op.
+        op: String,
+        /// The decoder's error.
+        #[source]
+        source: cairn_image::Error,
+    },
     /// A tensor-kernel error not yet tied to a node (the session adds the node).
     #[error(transparent)]
     Tensor(#[from] cairn_tensor::Error),

@@ -7,9 +7,11 @@ use crate::{Error, Result};
 use cairn_tensor::{DType, Tensor};
 
 mod array;
+mod array2;
 mod basic;
 mod batchnorm;
 mod conv;
+mod image;
 mod math;
 mod nn;
 mod random;
@@ -26,6 +28,8 @@ pub(crate) fn all() -> Vec<OpDef> {
     v.extend(reduce::defs());
     v.extend(nn::defs());
     v.extend(array::defs());
+    v.extend(array2::defs());
+    v.extend(image::defs());
     v.extend(random::defs());
     v.extend(conv::defs());
     v.extend(batchnorm::defs());

@@ -50,13 +50,14 @@ pub mod pad;
 pub mod pool;
 pub mod random;
 pub mod reduce;
+pub mod resize;
 mod sparse;
 pub mod training;
 pub mod unary;
 
+pub use batchnorm::{batch_norm_global, fused_batch_norm_inference};
 pub use binary::{binary, binary_in_place, BinaryOp};
 pub use broadcast::{broadcast_gradient_args, broadcast_shape, broadcast_to};
-pub use batchnorm::{batch_norm_global, fused_batch_norm_inference};
 pub use cast::cast;
 pub use conv::{conv2d, ConvGeom, Padding, Window2d};
 pub use conv_grad::{conv2d_backprop_filter, conv2d_backprop_input};
@@ -71,6 +72,7 @@ pub use pad::{pad, PadMode};
 pub use pool::{avg_pool, avg_pool_grad, max_pool, max_pool_grad, Pool2d};
 pub use random::{random_normal_f32, random_uniform_f32, truncated_normal_f32, Philox};
 pub use reduce::{argmax, argmin, reduce, ReduceOp};
+pub use resize::{resize_bilinear, ResizeMode};
 pub use training::{
     apply_adam, apply_gradient_descent, apply_momentum, assign_add, assign_sub,
     fused_moving_average, fused_sgd_sum,
