@@ -1,0 +1,3 @@
+//! Integration tests of cairn-retrain.
+
+mod retrain;
