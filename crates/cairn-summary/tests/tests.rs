@@ -2,5 +2,6 @@
 
 mod corrupt;
 mod roundtrip;
+mod tensorflow;
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
