@@ -7,6 +7,7 @@
 //! - [`autodiff`] (`cairn-autodiff`): gradients as graph nodes;
 //! - [`optim`] (`cairn-optim`): SGD, momentum, Adam, decay, L2, moving averages;
 //! - [`mnist`] (`cairn-mnist`): IDX files, the 55k/5k/10k split, resumable batches;
+//! - [`summary`] (`cairn-summary`): TensorBoard event files (TFRecords of `Event`s);
 //! - [`models`]: softmax regression and the classic 784-500-10 MLP;
 //! - [`Trainer`]: the training loop.
 //!
@@ -34,6 +35,7 @@ pub use cairn_checkpoint as checkpoint;
 pub use cairn_graph as graph;
 pub use cairn_mnist as mnist;
 pub use cairn_optim as optim;
+pub use cairn_summary as summary;
 pub use cairn_tensor as tensor;
 pub use checkpointing::{Restored, StepSource, BATCH_STATE_TENSOR};
 pub use error::Error;

@@ -1,5 +1,6 @@
 //! `cairn eval`: the accuracy of a checkpoint, once or for every new one (`--watch`).
 
+use super::progress::{note, quiet, Progress};
 use anyhow::{Context, Result};
 use cairn::checkpoint::{latest_checkpoint, resolve, BundleReader};
 use cairn::models::ModelKind;
@@ -64,11 +65,12 @@ fn score(data: &cairn::mnist::Mnist, prefix: &Path, a: &EvalArgs) -> Result<serd
     opts.model.ema_decay = has_ema.then_some(0.99);
     let ema = has_ema && !a.no_ema;
     if !has_ema && !a.no_ema {
-        eprintln!(
+        note(&format!(
             "note: {} has no moving averages; scoring the trained weights",
             prefix.display()
-        );
+        ));
     }
+    let spinner = Progress::spinner(&format!("scoring {}", prefix.display()), quiet());
     let mut t = Trainer::new(data.clone(), &opts)?;
     let r = t.restore(prefix)?;
     let split = match a.split {
@@ -76,6 +78,7 @@ fn score(data: &cairn::mnist::Mnist, prefix: &Path, a: &EvalArgs) -> Result<serd
         SplitArg::Validation => Split::Validation,
     };
     let acc = t.evaluate(split, ema)?;
+    spinner.finish();
     let examples = match split {
         Split::Test => data.test.len(),
         _ => data.validation.len(),
@@ -127,22 +130,28 @@ pub fn run(a: EvalArgs) -> Result<()> {
         );
     }
     let mut last: Option<PathBuf> = None;
+    let waiting = Progress::spinner(
+        &format!("watching {} for new checkpoints", a.checkpoint.display()),
+        quiet(),
+    );
     loop {
         // An unreadable state file (a writer mid-replace on another filesystem, a
         // permission change) is reported and polled again, not fatal.
         let latest = latest_checkpoint(&a.checkpoint).unwrap_or_else(|e| {
-            eprintln!(
-                "cannot read the checkpoint state in {}: {e}",
-                a.checkpoint.display()
-            );
+            waiting.suspend(|| {
+                eprintln!(
+                    "cannot read the checkpoint state in {}: {e}",
+                    a.checkpoint.display()
+                )
+            });
             None
         });
         if let Some(prefix) = latest {
             if last.as_ref() != Some(&prefix) {
                 // A checkpoint deleted under us (max_to_keep) is skipped, not fatal.
                 match score(&data, &prefix, &a) {
-                    Ok(v) => print(&v, a.json),
-                    Err(e) => eprintln!("skipping {}: {e:#}", prefix.display()),
+                    Ok(v) => waiting.suspend(|| print(&v, a.json)),
+                    Err(e) => waiting.suspend(|| eprintln!("skipping {}: {e:#}", prefix.display())),
                 }
                 last = Some(prefix);
             }

@@ -1,5 +1,6 @@
 //! `cairn freeze`: a checkpoint and its `.meta` graph → a frozen `.pb`.
 
+use super::progress::{quiet, Progress};
 use super::run::load_graph;
 use anyhow::{bail, Context, Result};
 use cairn_checkpoint::BundleReader;
@@ -46,12 +47,14 @@ pub fn run(a: FreezeArgs) -> Result<()> {
             m
         }
     };
+    let spinner = Progress::spinner(&format!("reading {}", meta.display()), quiet());
     let (graph, _) = load_graph(&meta)?;
     let reader = BundleReader::open(&prefix)?;
     let opts = FreezeOptions {
         output_nodes: a.output_nodes.clone(),
         ema: a.ema,
     };
+    spinner.set_message(&format!("freezing with {}", prefix.display()));
     let frozen =
         freeze(&graph, &reader, &opts).with_context(|| format!("freezing {}", meta.display()))?;
     let bytes = if a.out.extension().is_some_and(|e| e == "pbtxt") {
@@ -59,7 +62,9 @@ pub fn run(a: FreezeArgs) -> Result<()> {
     } else {
         frozen.to_bytes()
     };
+    spinner.set_message(&format!("writing {}", a.out.display()));
     std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
+    spinner.finish();
     if a.json {
         let converted: Vec<_> = frozen
             .converted
@@ -71,7 +76,7 @@ pub fn run(a: FreezeArgs) -> Result<()> {
             "nodes": frozen.graph.len(), "converted": converted, "bytes": bytes.len(),
         });
         println!("{v}");
-    } else {
+    } else if !quiet() {
         println!(
             "Converted {} variables to const ops.",
             frozen.converted.len()

@@ -8,6 +8,7 @@ mod freeze;
 mod inspect;
 mod progress;
 mod run;
+mod tensorboard;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,9 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "cairn", version, about)]
 pub struct Cli {
+    /// Print nothing but errors (`--json` output still goes to stdout).
+    #[arg(long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +48,7 @@ enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),

@@ -1,6 +1,7 @@
 //! `cairn train`.
 
-use super::progress::Progress;
+use super::progress::{quiet, Progress};
+use super::tensorboard::TrainLog;
 use anyhow::{Context, Result};
 use cairn::models::ModelKind;
 use cairn::{Split, TrainOptions, Trainer};
@@ -50,9 +51,10 @@ pub struct TrainArgs {
     /// End with one JSON object on stdout.
     #[arg(long)]
     json: bool,
-    /// Print nothing but errors (and the JSON with --json).
+    /// Write TensorBoard event files here: the graph, then `loss`, `learning_rate` and
+    /// `accuracy/validation` at every --log-every step.
     #[arg(long)]
-    quiet: bool,
+    logdir: Option<PathBuf>,
     /// Save checkpoints here (`model.ckpt-STEP`), and resume from the latest one in it.
     #[arg(long)]
     save_dir: Option<PathBuf>,
@@ -108,7 +110,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             let r = t
                 .restore(&prefix)
                 .with_context(|| format!("resuming from {}", prefix.display()))?;
-            if !a.quiet {
+            if !quiet() {
                 eprintln!(
                     "resuming from {} at step {}{}",
                     prefix.display(),
@@ -122,18 +124,34 @@ pub fn run(a: TrainArgs) -> Result<()> {
             }
         }
     }
-    let progress = Progress::new(t.global_step() as u64, a.steps.max(0) as u64, a.quiet);
+    let mut log = match &a.logdir {
+        Some(dir) => Some(TrainLog::create(dir, &t)?),
+        None => None,
+    };
+    let progress = Progress::new(t.global_step() as u64, a.steps.max(0) as u64, quiet());
     let started = Instant::now();
     while t.global_step() < a.steps {
+        let next = t.global_step() + 1;
+        let logged = a.log_every > 0 && (next % a.log_every == 0 || next == a.steps);
+        // The rate this step trains with (read before the step increments global_step).
+        let lr = match &log {
+            Some(_) if logged => Some(TrainLog::learning_rate(&mut t)?),
+            _ => None,
+        };
         let loss = t.step()?;
         let step = t.global_step();
         progress.set(step as u64);
-        if a.log_every > 0 && (step % a.log_every == 0 || step == a.steps) {
+        if logged {
             let acc = t.evaluate(Split::Validation, true)?;
             progress.line(&format!(
-                "step {step}: batch loss {loss:.4}, validation accuracy {:.2}%",
-                acc * 100.0
+                "step {step}: batch loss {loss:.4}, validation accuracy {:.2}%{}",
+                acc * 100.0,
+                progress.rate_eta()
             ));
+            if let (Some(log), Some(lr)) = (&mut log, lr) {
+                log.log(step, loss, lr, acc)
+                    .with_context(|| format!("writing {}", log.path().display()))?;
+            }
         }
         if let Some(dir) = &a.save_dir {
             if (a.save_every > 0 && step % a.save_every == 0) || step == a.steps {
@@ -147,7 +165,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let test = t.evaluate(Split::Test, true)?;
     let test_raw = t.evaluate(Split::Test, false)?;
     let validation = t.evaluate(Split::Validation, true)?;
-    if !a.quiet {
+    if !quiet() {
         eprintln!(
             "trained {} to step {} in {seconds:.1} s: test accuracy {:.2}% (trained weights {:.2}%)",
             kind.name(),
