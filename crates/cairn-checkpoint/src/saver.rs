@@ -10,10 +10,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Saves and restores checkpoints like `tf.compat.v1.train.Saver`.
 ///
-/// Each [`Saver::save`] writes a bundle, then replaces the directory's `checkpoint`
-/// state file, then deletes the oldest checkpoints beyond `max_to_keep` (except those
+/// Each [`Saver::save`] writes a bundle, removes the temporary files an interrupted
+/// earlier save left in the directory, then replaces the directory's `checkpoint` state
+/// file, then deletes the oldest checkpoints beyond `max_to_keep` (except those
 /// preserved by `keep_checkpoint_every_n_hours`), so the state file never names a
-/// deleted checkpoint.
+/// deleted checkpoint. One saver writes to a directory at a time (as with TensorFlow).
 #[derive(Clone, Debug)]
 pub struct Saver {
     /// How many recent checkpoints to keep; 0 keeps all.
@@ -121,6 +122,9 @@ impl Saver {
             w.add(name.as_ref(), t)?;
         }
         w.finish()?;
+        // Before the state file moves on: once it names this checkpoint, no temporary
+        // file of a killed earlier save remains.
+        remove_stale_temporaries(&dir, prefix_base);
 
         self.last_checkpoints.retain(|(p, _)| p != &prefix);
         self.last_checkpoints.push((prefix.clone(), now()));
@@ -185,6 +189,34 @@ impl Saver {
     }
 }
 
+/// True for the temporary names a save of checkpoints `base`(`-STEP`) writes before
+/// renaming: the bundle writer's `BASE….tempstate…`, the state file's `checkpoint.tmp…`,
+/// and a graph's `BASE-STEP.meta.tmp`.
+pub(crate) fn is_stale_temporary(name: &str, base: &str) -> bool {
+    name.starts_with("checkpoint.tmp")
+        || (name.starts_with(base) && (name.contains(".tempstate") || name.ends_with(".meta.tmp")))
+}
+
+/// Best effort: deletes the temporary files of interrupted saves of checkpoints
+/// `prefix_base` from `dir` (the current save's own have been renamed already).
+fn remove_stale_temporaries(dir: &Path, prefix_base: &Path) {
+    let Some(base) = prefix_base.file_name().and_then(|b| b.to_str()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| is_stale_temporary(n, base))
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Removes a bundle's index and data files (every shard the index names; files
 /// already gone are fine).
 fn delete_bundle(prefix: &Path) -> Result<()> {
@@ -204,4 +236,31 @@ fn delete_bundle(prefix: &Path) -> Result<()> {
     meta.push(".meta");
     remove(PathBuf::from(meta))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_stale_temporary;
+
+    #[test]
+    fn stale_temporary_names() {
+        let base = "model.ckpt";
+        for n in [
+            "model.ckpt-100.data-00000-of-00001.tempstate12341795450194691934559",
+            "model.ckpt-100.index.tempstate12341795450194691934559",
+            "model.ckpt-100.meta.tmp",
+            "checkpoint.tmp4242",
+        ] {
+            assert!(is_stale_temporary(n, base), "{n}");
+        }
+        for n in [
+            "model.ckpt-100.index",
+            "model.ckpt-100.meta",
+            "checkpoint",
+            "other.ckpt-1.index.tempstate1",
+            "notes.tmp",
+        ] {
+            assert!(!is_stale_temporary(n, base), "{n}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod corruption;
 mod fixtures;
+mod hostile;
 mod read_into;
 mod roundtrip;
 mod saver;
