@@ -31,6 +31,13 @@ COMMANDS:
         fixtures/interop/classic_mlp.json and docs/INTEROP.md; exit 1 if a check fails.
         --keep keeps the temporary checkpoints; --work-dir DIR (empty or absent) runs
         there and keeps them.
+    crash-test [--kills N] [--steps N] [--model NAME] [--save-every N] [--seed N] [--keep]
+        Train with `cairn train --save-every 100` (release build) and SIGKILL it N times
+        (default 20; half at random moments, half during saves), resuming each time; check
+        after every kill that the state file names a checkpoint passing `cairn inspect
+        --verify`, that no temporary file outlives the next save, and that the final
+        checkpoint is byte-identical to an uninterrupted run's. --steps default 3000,
+        --model default mlp, --seed fixes the kill times, --keep keeps the directories.
     help
         Print this text.
 
@@ -38,7 +45,7 @@ ENVIRONMENT:
     CAIRN_PYTHON     the Python interpreter to use (default: <repo>/.venv/bin/python,
                      created with tensorflow-cpu if missing)
     CAIRN_BENCH_BIN  bench: use this cairn binary instead of `cargo build --release -p cairn`
-    CAIRN_BIN        interop: use this cairn binary instead of `cargo build --release -p cairn`
+    CAIRN_BIN        interop, crash-test: use this cairn binary instead of `cargo build --release -p cairn`
 ";
 
 /// A parsed `cargo xtask` invocation.
@@ -52,6 +59,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// `interop`.
     Interop(InteropArgs),
+    /// `crash-test`.
+    CrashTest(CrashTestArgs),
 }
 
 /// Options of `cargo xtask fixtures`.
@@ -85,6 +94,36 @@ pub struct InteropArgs {
     pub work_dir: Option<PathBuf>,
 }
 
+/// Options of `cargo xtask crash-test`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrashTestArgs {
+    /// How many times the run is killed.
+    pub kills: u32,
+    /// The global step to reach.
+    pub steps: u64,
+    /// `cairn train --model`.
+    pub model: String,
+    /// `cairn train --save-every`.
+    pub save_every: u64,
+    /// Seed of the kill times (default: from the clock, printed).
+    pub seed: Option<u64>,
+    /// Keep the work directory.
+    pub keep: bool,
+}
+
+impl Default for CrashTestArgs {
+    fn default() -> Self {
+        CrashTestArgs {
+            kills: 20,
+            steps: 3000,
+            model: "mlp".into(),
+            save_every: 100,
+            seed: None,
+            keep: false,
+        }
+    }
+}
+
 /// Parses the arguments after `cargo xtask`.
 pub fn parse(args: &[String]) -> Result<Command> {
     let Some((cmd, rest)) = args.split_first() else {
@@ -95,6 +134,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         "fixtures" => parse_fixtures(rest).map(Command::Fixtures),
         "bench" => parse_bench(rest).map(Command::Bench),
         "interop" => parse_interop(rest).map(Command::Interop),
+        "crash-test" => parse_crash_test(rest).map(Command::CrashTest),
         other => bail!("unknown command `{other}` (try `cargo xtask --help`)"),
     }
 }
@@ -162,6 +202,38 @@ fn parse_interop(args: &[String]) -> Result<InteropArgs> {
                 out.work_dir = Some(dir.into());
             }
             _ => bail!("unknown option `{arg}` for `interop` (try `cargo xtask --help`)"),
+        }
+    }
+    Ok(out)
+}
+
+fn parse_crash_test(args: &[String]) -> Result<CrashTestArgs> {
+    let mut out = CrashTestArgs::default();
+    let mut it = args.iter();
+    let number = |inline: Option<&str>, it: &mut std::slice::Iter<'_, String>, flag: &str| {
+        let text = value(inline, it, flag)?;
+        match text.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => bail!("{flag} wants a positive integer, got `{text}`"),
+        }
+    };
+    while let Some(arg) = it.next() {
+        match split_flag(arg) {
+            ("--keep", None) => out.keep = true,
+            ("--kills", inline) => {
+                out.kills = u32::try_from(number(inline, &mut it, "--kills")?)
+                    .context("--kills is too large")?
+            }
+            ("--steps", inline) => out.steps = number(inline, &mut it, "--steps")?,
+            ("--save-every", inline) => out.save_every = number(inline, &mut it, "--save-every")?,
+            ("--seed", inline) => out.seed = Some(number(inline, &mut it, "--seed")?),
+            ("--model", inline) => {
+                out.model = value(inline, &mut it, "--model")?;
+                if out.model.is_empty() {
+                    bail!("--model needs a name");
+                }
+            }
+            _ => bail!("unknown option `{arg}` for `crash-test` (try `cargo xtask --help`)"),
         }
     }
     Ok(out)
@@ -280,6 +352,36 @@ mod tests {
             Command::Interop(want)
         );
         assert!(HELP.contains("interop"));
+        Ok(())
+    }
+
+    #[test]
+    fn crash_test_flags() -> Result<()> {
+        assert_eq!(
+            parse(&args("crash-test"))?,
+            Command::CrashTest(CrashTestArgs::default())
+        );
+        let want = CrashTestArgs {
+            kills: 3,
+            steps: 400,
+            model: "lenet".into(),
+            save_every: 50,
+            seed: Some(7),
+            keep: true,
+        };
+        assert_eq!(
+            parse(&args(
+                "crash-test --kills 3 --steps=400 --model lenet --save-every 50 --seed 7 --keep"
+            ))?,
+            Command::CrashTest(want)
+        );
+        for s in [
+            "crash-test --kills 0",
+            "crash-test --steps",
+            "crash-test --model=",
+        ] {
+            assert!(parse(&args(s)).is_err(), "{s:?} should be rejected");
+        }
         Ok(())
     }
 

@@ -5,11 +5,14 @@
 //! - `bench` ([`bench`]): time cairn against TensorFlow and PyTorch and write
 //!   `docs/BENCHMARKS.md` ([`report`]);
 //! - `interop` ([`interop`]): hand checkpoints between TensorFlow and cairn and write
-//!   `docs/INTEROP.md`.
+//!   `docs/INTEROP.md`;
+//! - `crash-test` ([`crash_test`]): kill a training run again and again, resume it, and
+//!   check that it ends with the bits of an uninterrupted run.
 //!
 //! Python is found by [`python`]; arguments are parsed by [`flags`].
 
 mod bench;
+mod crash_test;
 mod fixtures;
 mod flags;
 mod interop;
@@ -49,5 +52,6 @@ fn run() -> anyhow::Result<()> {
         Command::Fixtures(a) => fixtures::run(&repo, &a),
         Command::Bench(a) => bench::run(&repo, &a),
         Command::Interop(a) => interop::run(&repo, &a),
+        Command::CrashTest(a) => crash_test::run(&repo, &a),
     }
 }
