@@ -8,6 +8,7 @@
 //! - [`optim`] (`cairn-optim`): SGD, momentum, Adam, decay, L2, moving averages;
 //! - [`mnist`] (`cairn-mnist`): IDX files, the 55k/5k/10k split, resumable batches;
 //! - [`summary`] (`cairn-summary`): TensorBoard event files (TFRecords of `Event`s);
+//! - [`retrain`] (`cairn-retrain`): transfer learning on a frozen image model, as `retrain.py`;
 //! - [`models`]: softmax regression and the classic 784-500-10 MLP;
 //! - [`Trainer`]: the training loop.
 //!
@@ -35,6 +36,7 @@ pub use cairn_checkpoint as checkpoint;
 pub use cairn_graph as graph;
 pub use cairn_mnist as mnist;
 pub use cairn_optim as optim;
+pub use cairn_retrain as retrain;
 pub use cairn_summary as summary;
 pub use cairn_tensor as tensor;
 pub use checkpointing::{Restored, StepSource, BATCH_STATE_TENSOR};

@@ -6,6 +6,7 @@ mod cli_graph;
 mod cli_meta_train;
 mod cli_more;
 mod cli_resume;
+mod cli_retrain;
 
 use std::path::Path;
 use std::process::Command;

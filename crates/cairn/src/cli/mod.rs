@@ -7,6 +7,7 @@ mod eval;
 mod freeze;
 mod inspect;
 mod progress;
+mod retrain;
 mod run;
 mod tensorboard;
 mod train;
@@ -42,6 +43,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Freeze a checkpoint and its .meta graph into a .pb (variables → constants).
     Freeze(freeze::FreezeArgs),
+    /// Retrain the last layer of a frozen image model on new classes (transfer learning).
+    Retrain(retrain::RetrainArgs),
     /// Run a frozen .pb (or a .meta with --checkpoint): feed .npy files, fetch tensors.
     Run(run::RunArgs),
 }
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(a) => inspect::run(a),
         Command::Convert(a) => convert::run(a),
         Command::Freeze(a) => freeze::run(a),
+        Command::Retrain(a) => retrain::run(a),
         Command::Run(a) => run::run(a),
     }
 }

@@ -1,0 +1,164 @@
+//! `cairn retrain` on the 2015-style Inception graph (fixtures/images/inception2015_small.pb)
+//! with the three-class folder of fixtures/retrain/, checked against what TensorFlow
+//! recorded when it ran cairn's retrained graph (fixtures/retrain/tf_result.json, made by
+//! `cargo xtask fixtures --only retrain`).
+
+use crate::{cairn, TestResult};
+use cairn::graph::{graphdef, Session};
+use cairn::tensor::Tensor;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))
+}
+
+#[test]
+fn retrained_graph_classifies_held_out_images_as_tensorflow_does() -> TestResult {
+    let dir = fixtures().join("retrain");
+    let tf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("tf_result.json"))?)?;
+    let args: Vec<String> = tf["args"]
+        .as_array()
+        .ok_or("args")?
+        .iter()
+        .map(|a| a.as_str().map(String::from).ok_or("arg"))
+        .collect::<Result<_, _>>()?;
+    let tmp = tempfile::tempdir()?;
+    let (pb, labels) = (tmp.path().join("new.pb"), tmp.path().join("labels.txt"));
+    let out = cairn()
+        .arg("retrain")
+        .arg("--graph")
+        .arg(fixtures().join("images").join("inception2015_small.pb"))
+        .arg("--image-dir")
+        .arg(dir.join("images"))
+        .arg("--out")
+        .arg(&pb)
+        .arg("--labels-out")
+        .arg(&labels)
+        .arg("--bottleneck-dir")
+        .arg(tmp.path().join("bottlenecks"))
+        .arg("--json")
+        .args(&args)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "cairn retrain failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)?
+            .lines()
+            .last()
+            .ok_or("no JSON")?,
+    )?;
+    assert_eq!(report["labels"], tf["labels"]);
+    assert_eq!(report["images"], tf["cairn_report"]["images"]);
+    assert_eq!(report["output"], "final_result:0");
+    let names: Vec<String> = std::fs::read_to_string(&labels)?
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(serde_json::json!(names), tf["labels"]);
+
+    // Run the retrained graph the way classify_image.py feeds the 2015 graph.
+    let graph = graphdef::from_graph_def_bytes(&std::fs::read(&pb)?)?;
+    let mut s = Session::new(graph);
+    let mut worst = 0f32;
+    for case in tf["held_out"].as_array().ok_or("held_out")? {
+        let file = dir.join(case["file"].as_str().ok_or("file")?);
+        let jpeg = Tensor::scalar(std::fs::read(&file)?);
+        let probs = s.run(
+            &[("DecodeJpeg/contents:0", &jpeg)],
+            &["final_result:0"],
+            &[],
+        )?;
+        let p = probs[0].as_slice::<f32>()?;
+        let best = (0..p.len())
+            .max_by(|a, b| p[*a].total_cmp(&p[*b]))
+            .ok_or("no classes")?;
+        let class = case["class"].as_str().ok_or("class")?.replace('_', " ");
+        assert_eq!(
+            names[best],
+            class,
+            "{} classified as {}",
+            file.display(),
+            names[best]
+        );
+        assert_eq!(
+            case["tf_label"].as_str(),
+            Some(class.as_str()),
+            "TensorFlow's answer"
+        );
+        for (a, b) in p.iter().zip(case["tf_probs"].as_array().ok_or("probs")?) {
+            worst = worst.max((a - b.as_f64().ok_or("prob")? as f32).abs());
+        }
+    }
+    // cairn's JPEG decoder is not libjpeg-turbo: pixels differ by a few levels, which
+    // moves the probabilities a little; the classes do not move.
+    assert!(
+        worst < 0.1,
+        "probabilities differ from TensorFlow's by {worst}"
+    );
+
+    // A second run with the same cache computes nothing.
+    let again = cairn()
+        .arg("retrain")
+        .arg("--graph")
+        .arg(fixtures().join("images").join("inception2015_small.pb"))
+        .arg("--image-dir")
+        .arg(dir.join("images"))
+        .arg("--out")
+        .arg(tmp.path().join("again.pb"))
+        .arg("--labels-out")
+        .arg(tmp.path().join("again.txt"))
+        .arg("--bottleneck-dir")
+        .arg(tmp.path().join("bottlenecks"))
+        .arg("--json")
+        .arg("--quiet")
+        .args(&args)
+        .output()?;
+    assert!(again.status.success());
+    assert!(
+        again.stderr.is_empty(),
+        "--quiet printed {:?}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let r2: serde_json::Value = serde_json::from_str(
+        String::from_utf8(again.stdout)?
+            .lines()
+            .last()
+            .ok_or("no JSON")?,
+    )?;
+    assert_eq!(r2["bottlenecks_computed"], 0);
+    assert_eq!(
+        std::fs::read(&pb)?,
+        std::fs::read(tmp.path().join("again.pb"))?
+    );
+    Ok(())
+}
+
+#[test]
+fn retrain_errors_name_the_problem() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    std::fs::create_dir_all(tmp.path().join("only_one_class"))?;
+    std::fs::copy(
+        fixtures().join("images").join("img_420.jpg"),
+        tmp.path().join("only_one_class").join("a.jpg"),
+    )?;
+    let out = cairn()
+        .arg("retrain")
+        .arg("--graph")
+        .arg(fixtures().join("images").join("inception2015_small.pb"))
+        .arg("--image-dir")
+        .arg(tmp.path())
+        .arg("--out")
+        .arg(tmp.path().join("x.pb"))
+        .arg("--labels-out")
+        .arg(tmp.path().join("x.txt"))
+        .output()?;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least 2"), "{err}");
+    assert!(!tmp.path().join("x.pb").exists());
+    Ok(())
+}
