@@ -23,7 +23,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// A tensor whose dtype the destination format cannot hold.
-    #[error("{path}: tensor {name:?} is {}, which {format} cannot hold{}", dtype.tf_name(), hint(*dtype, format))]
+    #[error("{path}: tensor {name:?} is {}, which {format} cannot hold{}", dtype.numpy_name(), hint(*dtype, format))]
     Unsupported {
         /// The file being written or read.
         path: PathBuf,

@@ -2,7 +2,7 @@
 
 use crate::{npz, safetensors, Error, Result};
 use cairn_checkpoint::{BundleReader, BundleWriter, CheckpointState};
-use cairn_tensor::Tensor;
+use cairn_tensor::{DType, Tensor};
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -36,6 +36,16 @@ impl Format {
                 path: path.to_path_buf(),
             }),
             _ => Ok(Format::Checkpoint),
+        }
+    }
+
+    /// True if the format can hold tensors of `dtype`: checkpoints hold every dtype,
+    /// `.npz` all but strings, safetensors all but strings and complex128.
+    pub fn holds(self, dtype: DType) -> bool {
+        match self {
+            Format::Checkpoint => true,
+            Format::Npz => crate::npy::descr(dtype).is_some(),
+            Format::Safetensors => crate::safetensors::to_safetensors(dtype).is_some(),
         }
     }
 

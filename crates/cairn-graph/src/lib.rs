@@ -29,6 +29,7 @@ mod attr;
 pub mod build;
 mod error;
 mod fusion;
+mod fusion_conv;
 mod graph;
 pub mod graphdef;
 mod ops;

@@ -314,12 +314,14 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
     let fed_set: std::collections::HashSet<Output> = fed.keys().copied().collect();
     let fetched: std::collections::HashSet<Output> = fetch_outputs.iter().copied().collect();
     let (fused, absorbed) = crate::fusion::find(graph, &order, &fed_set, &fetched);
+    let (mut conv_chains, conv_absorbed) =
+        crate::fusion_conv::find(graph, &order, &fed_set, &fetched);
 
     let mut srcs: HashMap<Output, Src> = fed.iter().map(|(o, i)| (*o, Src::Feed(*i))).collect();
     let mut steps = Vec::new();
     let mut n_values = 0usize;
     for id in order {
-        if absorbed.contains(&id) {
+        if absorbed.contains(&id) || conv_absorbed.contains(&id) {
             continue;
         }
         let node = graph.node(id);
@@ -344,6 +346,22 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
                 node.inputs_err(format!("input {} was not computed", graph.output_name(*o)))
             })
         };
+        if let Some(chain) = conv_chains.remove(&id) {
+            let input = src_of(&chain.input())?;
+            for k in 0..n_out {
+                srcs.insert(Output { node: id, index: k }, Src::Value(n_values + k));
+            }
+            steps.push(Step {
+                node: id,
+                kernel: Box::new(chain),
+                inputs: vec![input],
+                refs: vec![],
+                out_base: n_values,
+                n_out,
+            });
+            n_values += n_out;
+            continue;
+        }
         let mut inputs = Vec::new();
         let mut refs = Vec::new();
         if let Some(f) = fused.get(&id) {

@@ -19,6 +19,8 @@ mod reduce;
 mod state;
 mod stateless;
 
+pub(crate) use conv::window as conv_window;
+
 /// Every op definition.
 pub(crate) fn all() -> Vec<OpDef> {
     let mut v = Vec::new();

@@ -77,6 +77,46 @@ pub fn channel_affine(x: &Tensor, a: &[f32], b: &[f32], out: &mut Tensor) -> Res
     Ok(())
 }
 
+/// An activation applied after a per-channel bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// None.
+    Identity,
+    /// `max(x, 0)`.
+    Relu,
+    /// `min(max(x, 0), 6)`.
+    Relu6,
+}
+
+/// In place, `x = act(x + bias)` with `bias` along the last axis, float32.
+pub fn bias_activation_in_place(x: &mut Tensor, bias: &[f32], act: Activation) -> Result<()> {
+    let c = bias.len();
+    if x.rank() == 0 || x.dims()[x.rank() - 1] != c {
+        return Err(Error::Shapes {
+            op: "BiasAdd",
+            lhs: x.dims().to_vec(),
+            rhs: vec![c],
+        });
+    }
+    if c == 0 {
+        return Ok(());
+    }
+    let o = x.as_mut_slice::<f32>()?;
+    o.par_chunks_mut(c * 256).for_each(|chunk| {
+        for row in chunk.chunks_exact_mut(c) {
+            for (v, &b) in row.iter_mut().zip(bias) {
+                let y = *v + b;
+                *v = match act {
+                    Activation::Identity => y,
+                    Activation::Relu => y.max(0.0),
+                    Activation::Relu6 => y.clamp(0.0, 6.0),
+                };
+            }
+        }
+    });
+    Ok(())
+}
+
 /// `FusedBatchNorm` (V1/V2/V3) inference: `y = (x - mean)·rsqrt(var + ε)·scale + offset`
 /// over the last axis of an NHWC `x`.
 pub fn fused_batch_norm_inference(

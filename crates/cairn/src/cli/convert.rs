@@ -1,21 +1,28 @@
-//! `cairn convert`: copies a checkpoint through cairn's reader and writer, optionally
-//! keeping a subset of its tensors and renaming some.
+//! `cairn convert SRC DST`: copies named tensors between TensorFlow checkpoints,
+//! safetensors and `.npz`, in any direction, the format taken from each path's
+//! extension (`.safetensors`, `.npz`; anything else is a checkpoint prefix, its `.index`
+//! file or a directory). Names, dtypes, shapes and values are kept bit for bit; a tensor
+//! the destination format cannot hold (strings outside checkpoints, complex128 in
+//! safetensors) is an error naming it.
 
 use super::inspect;
 use anyhow::{bail, Context, Result};
-use cairn_checkpoint::BundleWriter;
+use cairn::tensor::{DType, Tensor};
+use cairn_checkpoint::{BundleReader, BundleWriter};
+use cairn_formats::{npz, safetensors, Format};
 use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of `cairn convert`.
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The source: a checkpoint prefix, its `.index` file, or a directory (its latest
-    /// checkpoint).
+    /// The source: `FILE.safetensors`, `FILE.npz`, or a checkpoint (a prefix, its
+    /// `.index` file, or a directory: its latest checkpoint).
     src: PathBuf,
-    /// The prefix to write (`DST.index`, `DST.data-00000-of-00001`). Partitioned
-    /// tensors are written whole; no `checkpoint` state file is written.
+    /// The destination: `FILE.safetensors`, `FILE.npz`, or a checkpoint prefix
+    /// (`DST.index`, `DST.data-00000-of-00001`, and the directory's `checkpoint` state
+    /// file is made to name it). Partitioned tensors are written whole.
     dst: PathBuf,
     /// Copy only this tensor (repeatable); default: every tensor.
     #[arg(long = "only", value_name = "NAME")]
@@ -79,29 +86,118 @@ pub fn plan(
     Ok(out)
 }
 
+/// Where tensors come from: a checkpoint is read one tensor at a time, the other
+/// formats are loaded whole.
+enum Source {
+    Checkpoint(BundleReader),
+    Loaded(BTreeMap<String, Tensor>, Vec<String>),
+}
+
+impl Source {
+    fn open(path: &Path, format: Format) -> Result<Source> {
+        let loaded = |v: Vec<(String, Tensor)>| {
+            let names = v.iter().map(|(n, _)| n.clone()).collect();
+            Source::Loaded(v.into_iter().collect(), names)
+        };
+        Ok(match format {
+            Format::Checkpoint => Source::Checkpoint(inspect::open(path)?),
+            Format::Safetensors => loaded(safetensors::read(path)?),
+            Format::Npz => loaded(npz::read(path)?),
+        })
+    }
+
+    /// Every tensor's name and dtype, in the source's order.
+    fn names(&self) -> Result<Vec<(String, DType)>> {
+        Ok(match self {
+            Source::Checkpoint(r) => inspect::entries(r)?
+                .into_iter()
+                .map(|e| (e.name, e.dtype))
+                .collect(),
+            Source::Loaded(map, names) => names
+                .iter()
+                .filter_map(|n| Some((n.clone(), map.get(n)?.dtype())))
+                .collect(),
+        })
+    }
+
+    /// The tensor `name` (taken out of a loaded file: each is copied once).
+    fn take(&mut self, name: &str) -> Result<Tensor> {
+        match self {
+            Source::Checkpoint(r) => Ok(r.read(name)?),
+            Source::Loaded(map, _) => map
+                .remove(name)
+                .with_context(|| format!("tensor {name:?} is listed twice")),
+        }
+    }
+
+    /// The path that would be overwritten if the destination were the source.
+    fn path(&self, src: &Path) -> PathBuf {
+        match self {
+            Source::Checkpoint(r) => r.prefix().to_path_buf(),
+            Source::Loaded(..) => src.to_path_buf(),
+        }
+    }
+}
+
 pub fn run(a: ConvertArgs) -> Result<()> {
-    let reader = inspect::open(&a.src)?;
-    let names: Vec<String> = inspect::entries(&reader)?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let (from, to) = (Format::of(&a.src)?, Format::of(&a.dst)?);
+    let mut source = Source::open(&a.src, from)?;
+    let listed = source.names()?;
+    let names: Vec<String> = listed.iter().map(|(n, _)| n.clone()).collect();
     let plan = plan(&names, &a.only, &a.rename)?;
-    let same = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    if same(reader.prefix()) == same(&a.dst) {
+    // Every tensor the destination cannot hold, named before anything is written.
+    let refused: Vec<String> = plan
+        .iter()
+        .filter_map(|(from, _)| {
+            let (_, d) = listed.iter().find(|(n, _)| n == from)?;
+            (!to.holds(*d)).then(|| format!("{from:?} ({})", d.numpy_name()))
+        })
+        .collect();
+    if !refused.is_empty() {
         bail!(
-            "{}: the destination is the source checkpoint",
-            a.dst.display()
+            "{}: {} cannot hold {} of the tensors: {} (leave them out with --only)",
+            a.dst.display(),
+            to.name(),
+            refused.len(),
+            refused.join(", ")
         );
     }
-    let mut writer = BundleWriter::new(&a.dst)?;
-    for (from, to) in &plan {
-        let t = reader.read(from)?;
-        writer
-            .add(to, &t)
-            .with_context(|| format!("copying {from:?} as {to:?}"))?;
+    let same = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if same(&source.path(&a.src)) == same(&a.dst) {
+        bail!("{}: the destination is the source", a.dst.display());
     }
-    let prefix = writer.finish()?;
-    eprintln!("wrote {} tensors to {}", plan.len(), prefix.display());
+    let written = match to {
+        Format::Checkpoint => {
+            let mut writer = BundleWriter::new(&a.dst)?;
+            for (from, to) in &plan {
+                let t = source.take(from)?;
+                writer
+                    .add(to, &t)
+                    .with_context(|| format!("copying {from:?} as {to:?}"))?;
+            }
+            let prefix = writer.finish()?;
+            cairn_formats::refresh_state(&prefix)?;
+            prefix
+        }
+        Format::Safetensors | Format::Npz => {
+            let tensors = plan
+                .iter()
+                .map(|(from, to)| Ok((to.clone(), source.take(from)?)))
+                .collect::<Result<Vec<_>>>()?;
+            if to == Format::Npz {
+                npz::write(&a.dst, &tensors)?;
+            } else {
+                safetensors::write(&a.dst, &tensors)?;
+            }
+            a.dst.clone()
+        }
+    };
+    eprintln!(
+        "wrote {} tensors to {} ({})",
+        plan.len(),
+        written.display(),
+        to.name()
+    );
     Ok(())
 }
 
