@@ -5,6 +5,7 @@ mod cli_events;
 mod cli_graph;
 mod cli_meta_train;
 mod cli_more;
+mod cli_reliability;
 mod cli_resume;
 mod cli_retrain;
 

@@ -15,6 +15,15 @@ enum Model {
     Mlp,
 }
 
+/// What a failed checkpoint save does (`--save-errors`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SaveErrors {
+    /// Stop with the error (non-zero exit); the previous checkpoint stays the latest.
+    Fail,
+    /// Print a warning and go on training; the next save tries again.
+    Warn,
+}
+
 /// Options of `cairn train`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -67,6 +76,11 @@ pub struct TrainArgs {
     /// Also keep one checkpoint every H hours.
     #[arg(long)]
     keep_every_hours: Option<f64>,
+    /// A failed save (disk full, permission denied, directory removed): `fail` stops
+    /// with the error and a non-zero exit, `warn` prints it and goes on training (the
+    /// exit is still non-zero if the last step's save failed).
+    #[arg(long, value_enum, default_value = "fail")]
+    save_errors: SaveErrors,
 }
 
 /// The bundled MNIST copy of this checkout, else `fixtures/mnist`.
@@ -130,6 +144,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     };
     let progress = Progress::new(t.global_step() as u64, a.steps.max(0) as u64, quiet());
     let started = Instant::now();
+    let mut last_save_failed: Option<anyhow::Error> = None;
     while t.global_step() < a.steps {
         let next = t.global_step() + 1;
         let logged = a.log_every > 0 && (next % a.log_every == 0 || next == a.steps);
@@ -155,8 +170,30 @@ pub fn run(a: TrainArgs) -> Result<()> {
         }
         if let Some(dir) = &a.save_dir {
             if (a.save_every > 0 && step % a.save_every == 0) || step == a.steps {
-                let p = t.save(&mut saver, dir).context("saving a checkpoint")?;
-                progress.line(&format!("saved {}", p.display()));
+                match t.save(&mut saver, dir) {
+                    Ok(p) => {
+                        last_save_failed = None;
+                        progress.line(&format!("saved {}", p.display()))
+                    }
+                    Err(e) if a.save_errors == SaveErrors::Warn => {
+                        let e = anyhow::Error::from(e);
+                        progress.suspend(|| {
+                            eprintln!(
+                                "warning: saving step {step} in {} failed: {e:#}; training goes \
+                                 on (--save-errors warn)",
+                                dir.display()
+                            )
+                        });
+                        last_save_failed = Some(e.context(format!("saving step {step}")));
+                    }
+                    Err(e) => {
+                        return Err(anyhow::Error::from(e).context(format!(
+                            "saving the checkpoint of step {step} in {} (the previous one \
+                             stays the latest)",
+                            dir.display()
+                        )))
+                    }
+                }
             }
         }
     }
@@ -185,7 +222,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
         });
         println!("{report}");
     }
-    Ok(())
+    match last_save_failed {
+        Some(e) => Err(e.context("the last checkpoint could not be saved")),
+        None => Ok(()),
+    }
 }
 
 fn round4(x: f64) -> f64 {
