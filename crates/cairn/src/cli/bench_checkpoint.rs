@@ -6,8 +6,10 @@
 //!   files, renames them into place and fsyncs the directory);
 //! - **restore** of every tensor from the page cache (after one untimed warm-up read that
 //!   also checks the values), with `ReadOptions { mmap: false }` and with `mmap: true`,
-//!   both into fresh tensors (`BundleReader::read`) and into existing ones
-//!   (`BundleReader::read_into`, as when restoring a model's variables);
+//!   both into fresh tensors (`BundleReader::read_many`, what `Saver::restore` uses:
+//!   several tensors at once on rayon's threads) and into existing ones
+//!   (`BundleReader::read_into_many`, as when restoring a model's variables), and into
+//!   fresh tensors one after the other on one thread (`BundleReader::read`);
 //! - **fresh memory**: allocating and touching as many bytes as the tensors hold, the
 //!   floor of any restore into fresh tensors (page faults, expensive in VMs);
 //! - **one tensor**: opening the bundle and reading the middle tensor alone;
@@ -85,6 +87,14 @@ fn remove_bundle(prefix: &Path) {
 
 fn read_all(prefix: &Path, mmap: bool) -> Result<Vec<Tensor>> {
     let r = BundleReader::open_with(prefix, ReadOptions { mmap })?;
+    let names: Vec<String> = r.list().into_iter().map(|e| e.name).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    Ok(r.read_many(&refs)?)
+}
+
+/// One tensor after the other on one thread (`BundleReader::read`).
+fn read_all_sequential(prefix: &Path) -> Result<Vec<Tensor>> {
+    let r = BundleReader::open(prefix)?;
     r.list()
         .iter()
         .map(|e| r.read(&e.name).map_err(Into::into))
@@ -93,10 +103,9 @@ fn read_all(prefix: &Path, mmap: bool) -> Result<Vec<Tensor>> {
 
 fn read_all_into(prefix: &Path, mmap: bool, out: &mut [(String, Tensor)]) -> Result<()> {
     let r = BundleReader::open_with(prefix, ReadOptions { mmap })?;
-    for (name, t) in out {
-        r.read_into(name, t)?;
-    }
-    Ok(())
+    let mut items: Vec<(&str, &mut Tensor)> =
+        out.iter_mut().map(|(n, t)| (n.as_str(), t)).collect();
+    Ok(r.read_into_many(&mut items)?)
 }
 
 /// Allocates `n` tensors of `per` floats and writes one element per 4 KiB page.
@@ -151,6 +160,7 @@ pub fn run(a: BenchCheckpointArgs) -> Result<()> {
 
     let mut restore = time_n(a.repeats, || read_all(&prefix, false).map(drop))?;
     let mut restore_mmap = time_n(a.repeats, || read_all(&prefix, true).map(drop))?;
+    let mut restore_seq = time_n(a.repeats, || read_all_sequential(&prefix).map(drop))?;
     let mut fresh = time_n(a.repeats, || {
         drop(touch_fresh(a.tensors, per));
         Ok(())
@@ -203,6 +213,7 @@ pub fn run(a: BenchCheckpointArgs) -> Result<()> {
         median(&mut into),
         median(&mut into_mmap),
     );
+    let seq_s = median(&mut restore_seq);
     let (one_s, one_mmap_s, list_s) = (
         median(&mut one_read),
         median(&mut one_mmap),
@@ -221,6 +232,8 @@ pub fn run(a: BenchCheckpointArgs) -> Result<()> {
                 "save_gbps": gbps(save_s),
                 "restore_seconds": restore_s,
                 "restore_gbps": gbps(restore_s),
+                "restore_sequential_seconds": seq_s,
+                "restore_sequential_gbps": gbps(seq_s),
                 "restore_mmap_seconds": mmap_s,
                 "restore_mmap_gbps": gbps(mmap_s),
                 "restore_into_seconds": into_s,
@@ -236,12 +249,13 @@ pub fn run(a: BenchCheckpointArgs) -> Result<()> {
         );
     } else {
         println!(
-            "{} tensors, {:.3} GB: save {save_s:.3} s ({:.2} GB/s, fsync included); restore into new tensors {restore_s:.3} s ({:.2} GB/s), with mmap {mmap_s:.3} s ({:.2} GB/s); into existing tensors {into_s:.3} s ({:.2} GB/s), with mmap {into_mmap_s:.3} s ({:.2} GB/s); touching fresh memory {fresh_s:.3} s; one {} KiB tensor {:.2} ms (mmap {:.2} ms); list {:.2} ms",
+            "{} tensors, {:.3} GB: save {save_s:.3} s ({:.2} GB/s, fsync included); restore into new tensors {restore_s:.3} s ({:.2} GB/s), with mmap {mmap_s:.3} s ({:.2} GB/s), one by one on one thread {seq_s:.3} s ({:.2} GB/s); into existing tensors {into_s:.3} s ({:.2} GB/s), with mmap {into_mmap_s:.3} s ({:.2} GB/s); touching fresh memory {fresh_s:.3} s; one {} KiB tensor {:.2} ms (mmap {:.2} ms); list {:.2} ms",
             a.tensors,
             bytes as f64 / 1e9,
             gbps(save_s),
             gbps(restore_s),
             gbps(mmap_s),
+            gbps(seq_s),
             gbps(into_s),
             gbps(into_mmap_s),
             per * 4 / 1024,
