@@ -1,7 +1,9 @@
 //! Subcommands of the `cairn` tool.
 
+mod bench;
 mod bench_checkpoint;
 mod bench_mlp;
+mod classify;
 mod convert;
 mod eval;
 mod freeze;
@@ -47,6 +49,10 @@ enum Command {
     Retrain(retrain::RetrainArgs),
     /// Run a frozen .pb (or a .meta with --checkpoint): feed .npy files, fetch tensors.
     Run(run::RunArgs),
+    /// Top-k labels of images through a frozen image classifier (classify_image.py).
+    Classify(classify::ClassifyArgs),
+    /// Median/min/max latency of a graph run after warm-up.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the parsed command.
@@ -62,5 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Freeze(a) => freeze::run(a),
         Command::Retrain(a) => retrain::run(a),
         Command::Run(a) => run::run(a),
+        Command::Classify(a) => classify::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
