@@ -2,6 +2,7 @@
 
 mod conv_ops;
 mod graphdef;
+mod hostile;
 mod image_ops;
 
 use cairn_graph::{Error, Graph, PartialShape, Session};
