@@ -33,9 +33,10 @@ Run with `cargo xtask fixtures --only images` (cwd = repository root). Writes `f
                                          convert_variables_to_constants_v2
   expected.json                          TensorFlow's outputs for all graphs above
 
-With CAIRN_FIXTURES_FULL=1 it also writes (not committed, tens of MB): mobilenet_v2_full.pb
-(alpha 1.0, 224, 1000 classes), inception_v3_full.pb (Keras, 299, 1000 classes) and
-inception2015_full.pb (full width, 2048 features), with their outputs in expected_full.json.
+With CAIRN_FIXTURES_FULL=1 it writes instead, into `fixtures/images/full/` (ignored by git, ~100
+MB): mobilenet_v2_full.pb (alpha 1.0, 224, 1000 classes), inception_v3_full.pb (Keras, 299, 1000
+classes) and inception2015_full.pb (full width, 2048 features), with inputs, outputs and
+expected_full.json; the benchmarks (`cairn bench`, `bench_tf_graph.py`) use them.
 """
 
 import io
@@ -47,8 +48,9 @@ import tensorflow as tf
 from PIL import Image
 
 tf1 = tf.compat.v1
-OUT = os.path.join("fixtures", "images")
 FULL = os.environ.get("CAIRN_FIXTURES_FULL") == "1"
+SMALL = os.path.join("fixtures", "images")
+OUT = os.path.join(SMALL, "full") if FULL else SMALL
 
 
 def save_npy(name, a):
@@ -404,7 +406,7 @@ def label_files(classes):
 def inception2015_outputs(gd, name, expected):
     out = {}
     for img in ["img_420.jpg", "img_422.jpg", "img_444.jpg", "img_prog.jpg", "img_grey.jpg"]:
-        data = open(os.path.join(OUT, img), "rb").read()
+        data = open(os.path.join(SMALL, img), "rb").read()
         sm = run_graph(gd, {"DecodeJpeg/contents:0": data}, "softmax:0")
         top5 = np.argsort(-sm[0])[:5].tolist()
         out[img] = dict(top5=top5, softmax=sm.reshape(-1).tolist())
@@ -449,6 +451,9 @@ def keras_models(expected, full):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if FULL:
+        with open(os.path.join(OUT, ".gitignore"), "w") as f:
+            f.write("*\n")
     tf.random.set_seed(1234)
     expected = {}
     if not FULL:
@@ -456,7 +461,7 @@ def main():
         make_resize_cases()
         make_array_cases()
         tiny_graphs(expected)
-    first = open(os.path.join(OUT, "img_420.jpg"), "rb").read()
+    first = open(os.path.join(SMALL, "img_420.jpg"), "rb").read()
     width, name = (1, "inception2015_full") if FULL else (16, "inception2015_small")
     gd, feats = inception2015(width, 1008, first)
     write_pb(gd, name + ".pb")

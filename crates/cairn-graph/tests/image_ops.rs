@@ -349,3 +349,35 @@ fn keras_case(model: &str) -> TestResult {
 fn keras_mobilenet_v2_matches_tensorflow() -> TestResult {
     keras_case("mobilenet_v2_small")
 }
+
+/// The full-size Keras MobileNetV2 (224, alpha 1.0) and InceptionV3 (299) are ~100 MB, so
+/// they are not committed: `CAIRN_FIXTURES_FULL=1 cargo xtask fixtures --only images` writes
+/// them to `fixtures/images/full/`, and this test checks them whenever they are there
+/// (softmax within 1e-4, identical top-5). Without them it checks nothing more than the
+/// committed small MobileNetV2 above does.
+#[test]
+fn full_size_keras_models_when_generated() -> TestResult {
+    let dir = fixture("full");
+    let Ok(bytes) = std::fs::read(dir.join("expected_full.json")) else {
+        return Ok(());
+    };
+    let exp: serde_json::Value = serde_json::from_slice(&bytes)?;
+    for model in ["mobilenet_v2_full", "inception_v3_full"] {
+        let info = &exp[model];
+        let input = info["input"].as_str().ok_or("input")?;
+        let output = info["output"].as_str().ok_or("output")?;
+        let g = from_graph_def_bytes(&std::fs::read(dir.join(format!("{model}.pb")))?)?;
+        let mut s = Session::new(g);
+        for case in info["cases"].as_array().ok_or("cases")? {
+            let x = array(&format!("full/{}", case["input"].as_str().ok_or("in")?))?;
+            let want = array(&format!("full/{}", case["output"].as_str().ok_or("out")?))?;
+            let got = s.run(&[(input, &x)], &[output], &[])?.remove(0);
+            let p = got.as_slice::<f32>()?;
+            let d = max_diff(p, want.as_slice::<f32>()?);
+            assert!(d <= 1e-4, "{model}: softmax differs by {d}");
+            let want_top: Vec<usize> = ints(&case["top5"]).iter().map(|&i| i as usize).collect();
+            assert_eq!(top_k(p, 5), want_top, "{model}");
+        }
+    }
+    Ok(())
+}
