@@ -32,6 +32,14 @@ impl TrainOptions {
                 ema_decay: Some(0.99),
                 seed: 1,
             },
+            ModelKind::Lenet => ModelConfig {
+                learning_rate: 1e-3,
+                lr_decay: 1.0,
+                decay_steps: 550.0,
+                l2: 0.0,
+                ema_decay: None,
+                seed: 1,
+            },
             ModelKind::Softmax => ModelConfig {
                 learning_rate: 0.2,
                 lr_decay: 1.0,
@@ -128,12 +136,13 @@ impl Trainer {
         let y = Tensor::from_vec([n, 10], std::mem::take(&mut self.one_hot))?;
         let mut loss = 0.0;
         let m = &self.model;
-        let r = self.session.run_with(
-            &[(m.input.as_str(), &x), (m.labels.as_str(), &y)],
-            &[m.loss.as_str()],
-            &[m.train_op.as_str()],
-            |t| loss = t[0].scalar_value::<f32>().unwrap_or(f32::NAN),
-        );
+        let mut feeds = vec![(m.input.as_str(), &x), (m.labels.as_str(), &y)];
+        feeds.extend(m.train_feeds.iter().map(|(n, t)| (n.as_str(), t)));
+        let r = self
+            .session
+            .run_with(&feeds, &[m.loss.as_str()], &[m.train_op.as_str()], |t| {
+                loss = t[0].scalar_value::<f32>().unwrap_or(f32::NAN)
+            });
         // Keep the buffers for the next batch.
         self.images = take_vec(x);
         self.one_hot = take_vec(y);
@@ -150,18 +159,39 @@ impl Trainer {
         };
         let mut onehot = Vec::new();
         cairn_mnist::one_hot(&set.labels, 10, &mut onehot)?;
-        let x = Tensor::from_vec([set.len(), 784], set.images.clone())?;
-        let y = Tensor::from_vec([set.len(), 10], onehot)?;
         let m = &self.model;
         let fetch = if ema { &m.accuracy } else { &m.accuracy_raw };
-        let out = self.session.run(
-            &[(m.input.as_str(), &x), (m.labels.as_str(), &y)],
-            &[fetch.as_str()],
-            &[],
-        )?;
-        Ok(out[0].scalar_value::<f32>()? as f64)
+        // Convolutional activations of the whole set would not fit in memory: score
+        // chunks and weight their accuracies by size.
+        let chunk = match m.kind {
+            ModelKind::Lenet => EVAL_CHUNK,
+            _ => set.len().max(1),
+        };
+        let mut correct = 0f64;
+        for start in (0..set.len()).step_by(chunk) {
+            let n = chunk.min(set.len() - start);
+            let x = Tensor::from_vec(
+                [n, 784],
+                set.images[start * 784..(start + n) * 784].to_vec(),
+            )?;
+            let y = Tensor::from_vec([n, 10], onehot[start * 10..(start + n) * 10].to_vec())?;
+            let out = self.session.run(
+                &[(m.input.as_str(), &x), (m.labels.as_str(), &y)],
+                &[fetch.as_str()],
+                &[],
+            )?;
+            let acc = out[0].scalar_value::<f32>()? as f64;
+            if n == set.len() {
+                return Ok(acc);
+            }
+            correct += (acc * n as f64).round();
+        }
+        Ok(correct / set.len().max(1) as f64)
     }
 }
+
+/// Images per evaluation run of a convolutional model.
+const EVAL_CHUNK: usize = 1000;
 
 /// A part of MNIST.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

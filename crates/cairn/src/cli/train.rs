@@ -13,6 +13,7 @@ use std::time::Instant;
 enum Model {
     Softmax,
     Mlp,
+    Lenet,
 }
 
 /// What a failed checkpoint save does (`--save-errors`).
@@ -92,6 +93,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let kind = match a.model {
         Model::Softmax => ModelKind::Softmax,
         Model::Mlp => ModelKind::Mlp,
+        Model::Lenet => ModelKind::Lenet,
     };
     let mut opts = TrainOptions::defaults(kind);
     opts.batch_size = a.batch_size;

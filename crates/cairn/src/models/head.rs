@@ -154,6 +154,7 @@ fn finish(
         accuracy,
         learning_rate: g.output_name(lr),
         variables,
+        train_feeds: Vec::new(),
         graph: g,
     })
 }

@@ -1,11 +1,13 @@
 //! Ready-made models, built as the classic TensorFlow tutorials build them.
 
 mod head;
+pub mod lenet;
 mod mlp;
 mod softmax;
 
 use cairn_graph::{Graph, Result};
 
+pub use lenet::{lenet, lenet_with, LenetWidths};
 pub use mlp::mlp;
 pub use softmax::softmax;
 
@@ -16,6 +18,8 @@ pub enum ModelKind {
     Softmax,
     /// The classic 784-500-10 ReLU MLP.
     Mlp,
+    /// LeNet ("Deep MNIST for experts"): two conv + max-pool blocks, fc 512, dropout.
+    Lenet,
 }
 
 impl ModelKind {
@@ -24,6 +28,7 @@ impl ModelKind {
         match self {
             ModelKind::Softmax => "softmax",
             ModelKind::Mlp => "mlp",
+            ModelKind::Lenet => "lenet",
         }
     }
 }
@@ -72,6 +77,8 @@ pub struct ModelGraph {
     pub learning_rate: String,
     /// Names of the variables that a checkpoint holds, in creation order.
     pub variables: Vec<String>,
+    /// Extra feeds of a training step (LeNet: `keep_prob:0` = 0.5).
+    pub train_feeds: Vec<(String, cairn_tensor::Tensor)>,
 }
 
 /// Builds `kind` with `config`.
@@ -79,5 +86,6 @@ pub fn build(kind: ModelKind, config: &ModelConfig) -> Result<ModelGraph> {
     match kind {
         ModelKind::Softmax => softmax(config),
         ModelKind::Mlp => mlp(config),
+        ModelKind::Lenet => lenet(config),
     }
 }
