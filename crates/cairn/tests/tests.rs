@@ -1,6 +1,7 @@
 //! End-to-end tests of the `cairn` command line.
 
 mod cli_checkpoint;
+mod cli_convert;
 mod cli_classify;
 mod cli_events;
 mod cli_graph;

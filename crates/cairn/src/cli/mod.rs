@@ -41,7 +41,7 @@ enum Command {
     BenchCheckpoint(bench_checkpoint::BenchCheckpointArgs),
     /// List, print, hash (--json), export (--npy) or verify the tensors of a checkpoint.
     Inspect(inspect::InspectArgs),
-    /// Copy a checkpoint through cairn's reader and writer (--only, --rename).
+    /// Convert between checkpoints, .safetensors and .npz, any direction (--only, --rename).
     Convert(convert::ConvertArgs),
     /// Freeze a checkpoint and its .meta graph into a .pb (variables → constants).
     Freeze(freeze::FreezeArgs),
