@@ -120,3 +120,81 @@ fn quiet_prints_nothing_and_json_stays_clean() -> TestResult {
     assert_eq!(v["step"], 20);
     Ok(())
 }
+
+#[test]
+fn quiet_eval_and_freeze_print_only_what_was_asked() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let ckpt = dir.path().join("ckpt");
+    let out = cairn()
+        .args([
+            "--quiet",
+            "train",
+            "--steps",
+            "20",
+            "--log-every",
+            "0",
+            "--save-dir",
+        ])
+        .arg(&ckpt)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty() && out.stdout.is_empty());
+
+    // Piped, not quiet: plain text, no escape codes.
+    let out = cairn().args(["eval", "--checkpoint"]).arg(&ckpt).output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stderr.contains(&0x1b) && !out.stdout.contains(&0x1b));
+
+    // eval --quiet --json: the JSON line on stdout, nothing on stderr.
+    let out = cairn()
+        .args(["eval", "--quiet", "--json", "--checkpoint"])
+        .arg(&ckpt)
+        .output()?;
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["step"], 20);
+
+    // eval --quiet alone: nothing at all (the exit status says it worked).
+    let out = cairn()
+        .args(["eval", "--quiet", "--checkpoint"])
+        .arg(&ckpt)
+        .output()?;
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty() && out.stdout.is_empty());
+
+    // freeze --quiet: the .pb and nothing printed.
+    let pb = dir.path().join("frozen.pb");
+    let out = cairn()
+        .args([
+            "freeze",
+            "--quiet",
+            "--output-nodes",
+            "layer2/add",
+            "--checkpoint",
+        ])
+        .arg(&ckpt)
+        .arg("--out")
+        .arg(&pb)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty() && out.stdout.is_empty());
+    assert!(std::fs::metadata(&pb)?.len() > 0);
+    Ok(())
+}

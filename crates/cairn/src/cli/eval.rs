@@ -96,7 +96,7 @@ fn score(data: &cairn::mnist::Mnist, prefix: &Path, a: &EvalArgs) -> Result<serd
 fn print(v: &serde_json::Value, json: bool) {
     if json {
         println!("{v}");
-    } else {
+    } else if !quiet() {
         println!(
             "{} (step {}): {} accuracy {:.2}% on {} examples{}",
             v["checkpoint"].as_str().unwrap_or(""),
