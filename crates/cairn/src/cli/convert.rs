@@ -6,6 +6,7 @@
 //! safetensors) is an error naming it.
 
 use super::inspect;
+use super::progress::{note, quiet, Progress};
 use anyhow::{bail, Context, Result};
 use cairn::tensor::{DType, Tensor};
 use cairn_checkpoint::{BundleReader, BundleWriter};
@@ -13,6 +14,9 @@ use cairn_formats::{npz, safetensors, Format};
 use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// Copies of at least this many bytes show progress.
+const PROGRESS_BYTES: u64 = 16 << 20;
 
 /// Options of `cairn convert`.
 #[derive(Args, Debug)]
@@ -106,16 +110,26 @@ impl Source {
         })
     }
 
-    /// Every tensor's name and dtype, in the source's order.
-    fn names(&self) -> Result<Vec<(String, DType)>> {
+    /// Every tensor's name, dtype and size in bytes (0 for strings), in the source's
+    /// order.
+    fn names(&self) -> Result<Vec<(String, DType, u64)>> {
+        let bytes = |d: DType, dims: &[usize]| {
+            cairn_formats::raw::byte_len(d, dims).map_or(0, |n| n as u64)
+        };
         Ok(match self {
             Source::Checkpoint(r) => inspect::entries(r)?
                 .into_iter()
-                .map(|e| (e.name, e.dtype))
+                .map(|e| {
+                    let n = bytes(e.dtype, e.shape.dims());
+                    (e.name, e.dtype, n)
+                })
                 .collect(),
             Source::Loaded(map, names) => names
                 .iter()
-                .filter_map(|n| Some((n.clone(), map.get(n)?.dtype())))
+                .filter_map(|n| {
+                    let t = map.get(n)?;
+                    Some((n.clone(), t.dtype(), bytes(t.dtype(), t.dims())))
+                })
                 .collect(),
         })
     }
@@ -143,15 +157,17 @@ pub fn run(a: ConvertArgs) -> Result<()> {
     let (from, to) = (Format::of(&a.src)?, Format::of(&a.dst)?);
     let mut source = Source::open(&a.src, from)?;
     let listed = source.names()?;
-    let names: Vec<String> = listed.iter().map(|(n, _)| n.clone()).collect();
+    let names: Vec<String> = listed.iter().map(|(n, ..)| n.clone()).collect();
     let plan = plan(&names, &a.only, &a.rename)?;
     // Every tensor the destination cannot hold, named before anything is written.
-    let refused: Vec<String> = plan
+    let planned: Vec<&(String, DType, u64)> = plan
         .iter()
-        .filter_map(|(from, _)| {
-            let (_, d) = listed.iter().find(|(n, _)| n == from)?;
-            (!to.holds(*d)).then(|| format!("{from:?} ({})", d.numpy_name()))
-        })
+        .filter_map(|(from, _)| listed.iter().find(|(n, ..)| n == from))
+        .collect();
+    let refused: Vec<String> = planned
+        .iter()
+        .filter(|(_, d, _)| !to.holds(*d))
+        .map(|(n, d, _)| format!("{n:?} ({})", d.numpy_name()))
         .collect();
     if !refused.is_empty() {
         bail!(
@@ -166,11 +182,21 @@ pub fn run(a: ConvertArgs) -> Result<()> {
     if same(&source.path(&a.src)) == same(&a.dst) {
         bail!("{}: the destination is the source", a.dst.display());
     }
+    // A bar over the bytes copied, for copies big enough to take a while.
+    let total: u64 = planned.iter().map(|(.., b)| b).sum();
+    let progress = (total >= PROGRESS_BYTES).then(|| Progress::bytes(total, quiet()));
+    let mut take = |name: &str| {
+        let t = source.take(name)?;
+        if let Some(p) = &progress {
+            p.inc(cairn_formats::raw::byte_len(t.dtype(), t.dims()).map_or(0, |n| n as u64));
+        }
+        Ok::<_, anyhow::Error>(t)
+    };
     let written = match to {
         Format::Checkpoint => {
             let mut writer = BundleWriter::new(&a.dst)?;
             for (from, to) in &plan {
-                let t = source.take(from)?;
+                let t = take(from)?;
                 writer
                     .add(to, &t)
                     .with_context(|| format!("copying {from:?} as {to:?}"))?;
@@ -182,7 +208,7 @@ pub fn run(a: ConvertArgs) -> Result<()> {
         Format::Safetensors | Format::Npz => {
             let tensors = plan
                 .iter()
-                .map(|(from, to)| Ok((to.clone(), source.take(from)?)))
+                .map(|(from, to)| Ok((to.clone(), take(from)?)))
                 .collect::<Result<Vec<_>>>()?;
             if to == Format::Npz {
                 npz::write(&a.dst, &tensors)?;
@@ -192,12 +218,15 @@ pub fn run(a: ConvertArgs) -> Result<()> {
             a.dst.clone()
         }
     };
-    eprintln!(
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    note(&format!(
         "wrote {} tensors to {} ({})",
         plan.len(),
         written.display(),
         to.name()
-    );
+    ));
     Ok(())
 }
 
