@@ -37,9 +37,10 @@
 //!
 //! Loading the real data (the files may be gzip-compressed or not):
 //!
-//! ```no_run
+//! ```
 //! # fn main() -> Result<(), cairn_mnist::Error> {
-//! let mnist = cairn_mnist::load(std::path::Path::new("fixtures/mnist"))?;
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/mnist");
+//! let mnist = cairn_mnist::load(std::path::Path::new(dir))?;
 //! assert_eq!((mnist.train.len(), mnist.validation.len(), mnist.test.len()), (55000, 5000, 10000));
 //! let pixels: &[f32] = mnist.train.image(0);
 //! assert_eq!(pixels.len(), mnist.train.image_size);
