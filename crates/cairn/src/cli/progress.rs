@@ -122,7 +122,6 @@ impl Progress {
 
     /// `total` bytes to process (`cairn convert` of large files): a bar with bytes/s and
     /// ETA, or in plain mode a line every few seconds and one at the end.
-    #[allow(dead_code)] // The API `cairn convert` reports large copies through.
     pub fn bytes(total: u64, quiet: bool) -> Progress {
         Progress::build(Unit::Bytes, 0, total, quiet)
     }
@@ -151,7 +150,6 @@ impl Progress {
     }
 
     /// Advances by `n`.
-    #[allow(dead_code)] // With `Progress::bytes`.
     pub fn inc(&self, n: u64) {
         if let Some(b) = &self.bar {
             b.inc(n);
