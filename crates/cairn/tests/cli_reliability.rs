@@ -302,3 +302,23 @@ fn an_idx_file_claiming_2e32_images_is_refused_under_a_4_gb_limit() -> TestResul
     );
     Ok(())
 }
+
+#[test]
+fn the_same_bits_whatever_the_number_of_threads() -> TestResult {
+    let mut checkpoints = Vec::new();
+    for threads in ["1", "2", "5"] {
+        let tmp = tempfile::tempdir()?;
+        let out = train(tmp.path(), "60", "60")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()?;
+        assert!(out.status.success(), "{}", stderr(&out));
+        checkpoints.push(std::fs::read(
+            tmp.path().join("model.ckpt-60.data-00000-of-00001"),
+        )?);
+    }
+    assert!(
+        checkpoints.windows(2).all(|w| w[0] == w[1]),
+        "the checkpoint depends on the number of threads"
+    );
+    Ok(())
+}
