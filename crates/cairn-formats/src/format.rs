@@ -59,6 +59,15 @@ impl Format {
     }
 }
 
+/// The checkpoint prefix a destination path names: `DIR/model.ckpt.index` is prefix
+/// `DIR/model.ckpt`, anything else is the prefix itself.
+pub fn checkpoint_prefix(path: &Path) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_suffix(".index")) {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// Fails with [`Error::Duplicate`] if two tensors share a name.
 pub(crate) fn check_unique(tensors: &[(String, Tensor)], path: &Path) -> Result<()> {
     let mut seen = BTreeSet::new();
@@ -100,7 +109,7 @@ pub fn write(path: &Path, tensors: &[(String, Tensor)]) -> Result<PathBuf> {
         Format::Npz => npz::write(path, tensors)?,
         Format::Checkpoint => {
             check_unique(tensors, path)?;
-            let mut w = BundleWriter::new(path)?;
+            let mut w = BundleWriter::new(checkpoint_prefix(path))?;
             for (name, t) in tensors {
                 w.add(name, t)?;
             }
@@ -176,6 +185,13 @@ mod tests {
             Format::of(Path::new("x.npy")),
             Err(Error::UnknownFormat { .. })
         ));
+        assert!(Format::Npz.holds(DType::Complex128) && !Format::Npz.holds(DType::String));
+        assert!(Format::Safetensors.holds(DType::BFloat16));
+        assert!(!Format::Safetensors.holds(DType::Complex128));
+        assert!(DType::ALL.iter().all(|&d| Format::Checkpoint.holds(d)));
+        let prefix = |p: &str| checkpoint_prefix(Path::new(p));
+        assert_eq!(prefix("d/m.ckpt.index"), Path::new("d/m.ckpt"));
+        assert_eq!(prefix("d/m.ckpt-7"), Path::new("d/m.ckpt-7"));
         Ok(())
     }
 }

@@ -45,4 +45,4 @@ mod zip;
 
 pub use error::{Error, Result};
 pub(crate) use format::check_unique;
-pub use format::{read, refresh_state, write, Format};
+pub use format::{checkpoint_prefix, read, refresh_state, write, Format};

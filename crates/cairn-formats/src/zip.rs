@@ -176,6 +176,9 @@ pub fn read(b: &[u8], path: &Path) -> Result<Vec<Member>> {
         ));
     }
     let mut members = Vec::with_capacity(entries as usize);
+    // Bytes the members' headers and data take: more than the archive holds means
+    // members overlap (a "zip bomb" reusing one member's bytes many times).
+    let mut used = 0u64;
     let mut at = cd_offset as usize;
     for _ in 0..entries {
         let entry = at;
@@ -267,6 +270,14 @@ pub fn read(b: &[u8], path: &Path) -> Result<Vec<Member>> {
                     format!("{csize} bytes of data run past the end of the members"),
                 )
             })?;
+        used = used.saturating_add(end - lh as u64);
+        if used > cd_offset {
+            return Err(bad(
+                lh as u64,
+                member,
+                "members overlap (more member bytes than the archive holds)".into(),
+            ));
+        }
         let raw = &b[start..end as usize];
         let data = match method {
             0 if csize == usize_ => raw.to_vec(),
@@ -359,6 +370,14 @@ mod tests {
         let mut flip = z.clone();
         flip[30 + 7] ^= 1;
         assert!(matches!(read(&flip, p), Err(Error::Corrupt { .. })));
+        // Two directory entries sharing one member's bytes.
+        let mut overlap = z.clone();
+        overlap[cd + 53 + 42..cd + 53 + 46].copy_from_slice(&0u32.to_le_bytes());
+        let e = read(&overlap, p)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("overlap"), "{e}");
         Ok(())
     }
 }

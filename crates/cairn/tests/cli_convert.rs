@@ -106,6 +106,10 @@ fn tf1_checkpoint_round_trips_with_only_and_rename() -> TestResult {
         for n in &names {
             assert_eq!(r.read(n)?, reader.read(n)?, "{ext}: {n}");
         }
+        // A destination named by its .index file is that prefix.
+        let index = dir.path().join(format!("i-{ext}.ckpt.index"));
+        ok(convert(&[&mid, &index], &[])?)?;
+        assert!(index.is_file() && !index.with_extension("index.index").exists());
         // Between the two foreign formats too, with --only on a non-checkpoint source.
         let other = dir.path().join(if ext == "npz" {
             "x.safetensors"

@@ -179,7 +179,7 @@ pub fn run(a: ConvertArgs) -> Result<()> {
         );
     }
     let same = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    if same(&source.path(&a.src)) == same(&a.dst) {
+    if same(&source.path(&a.src)) == same(&cairn_formats::checkpoint_prefix(&a.dst)) {
         bail!("{}: the destination is the source", a.dst.display());
     }
     // A bar over the bytes copied, for copies big enough to take a while.
@@ -194,7 +194,7 @@ pub fn run(a: ConvertArgs) -> Result<()> {
     };
     let written = match to {
         Format::Checkpoint => {
-            let mut writer = BundleWriter::new(&a.dst)?;
+            let mut writer = BundleWriter::new(cairn_formats::checkpoint_prefix(&a.dst))?;
             for (from, to) in &plan {
                 let t = take(from)?;
                 writer
