@@ -5,6 +5,7 @@ mod cli_convert;
 mod cli_classify;
 mod cli_events;
 mod cli_graph;
+mod cli_lenet;
 mod cli_meta_train;
 mod cli_more;
 mod cli_reliability;
