@@ -28,6 +28,9 @@ pub struct BenchArgs {
     /// Print `{"median_ms", "min_ms", "max_ms", "runs"}`.
     #[arg(long)]
     json: bool,
+    /// Also print the time per op type over the timed runs, slowest first (to stderr).
+    #[arg(long)]
+    profile: bool,
 }
 
 fn with_index(s: &str) -> String {
@@ -107,6 +110,21 @@ pub fn stats(ms: &mut [f64]) -> (f64, f64, f64) {
     (median, ms[0], ms[n - 1])
 }
 
+/// Per op type: total milliseconds per run and node count, slowest first.
+fn print_profile(session: &Session, runs: usize) {
+    let mut by_op: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+    for (_, op, _, d) in session.profile() {
+        let e = by_op.entry(op).or_default();
+        e.0 += d.as_secs_f64() * 1e3 / runs as f64;
+        e.1 += 1;
+    }
+    let mut v: Vec<_> = by_op.into_iter().collect();
+    v.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0));
+    for (op, (ms, nodes)) in v {
+        eprintln!("{ms:10.3} ms/run  {nodes:5} nodes  {op}");
+    }
+}
+
 /// Runs `cairn bench`.
 pub fn run(a: BenchArgs) -> Result<()> {
     if a.runs == 0 {
@@ -131,6 +149,12 @@ pub fn run(a: BenchArgs) -> Result<()> {
         if i >= a.warmup {
             times.push(t0.elapsed().as_secs_f64() * 1e3);
         }
+        if a.profile && i + 1 == a.warmup {
+            session.set_profiling(true);
+        }
+    }
+    if a.profile {
+        print_profile(&session, a.runs);
     }
     let (median, min, max) = stats(&mut times);
     if a.json {
