@@ -14,7 +14,9 @@ Writes into fixtures/events/:
     tf.compat.v1.train.summary_iterator (file_version, graph present and its node count,
     every scalar as [step, value]) and tf.data.TFRecordDataset, which verifies both CRCs
     of every record (record count; all_crcs_valid is false if it raised).
-The Rust tests (crates/cairn-summary/tests/tensorflow.rs) read the three files with
+When the tensorboard package is installed, tensorboard_reads_cairn records what
+TensorBoard's EventAccumulator (the loader behind its Scalars and Graphs tabs) reads from
+cairn.tfevents. The Rust tests (crates/cairn-summary/tests/tensorflow.rs) read the three files with
 cairn's reader and must see exactly what TensorFlow saw.
 """
 
@@ -132,6 +134,25 @@ def what_tensorflow_reads(path, name):
     }
 
 
+def what_tensorboard_reads(path):
+    """TensorBoard's own loader (what its Scalars and Graphs tabs show), if installed."""
+    try:
+        import tensorboard
+        from tensorboard.backend.event_processing import event_accumulator as ea
+    except ImportError:
+        return None
+    acc = ea.EventAccumulator(path, size_guidance={ea.SCALARS: 0})
+    acc.Reload()
+    tags = acc.Tags()
+    return {
+        "version": tensorboard.__version__,
+        "graph": bool(tags["graph"]),
+        "graph_nodes": len(acc.Graph().node) if tags["graph"] else None,
+        "scalars": {t: [[e.step, float(e.value)] for e in acc.Scalars(t)]
+                    for t in tags["scalars"]},
+    }
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     if len(sys.argv) > 1:
@@ -146,6 +167,11 @@ def main():
             shutil.copyfile(make(tmp), os.path.join(OUT, name))
             result["files"][key] = what_tensorflow_reads(os.path.join(OUT, name), name)
     cairn = result["files"]["cairn"]
+    # The Rust test needs it: null (and a warning) when tensorboard is not installed.
+    result["tensorboard_reads_cairn"] = what_tensorboard_reads(os.path.join(OUT, "cairn.tfevents"))
+    if result["tensorboard_reads_cairn"] is None:
+        print("warning: no tensorboard package; `pip install tensorboard` and rerun, or "
+              "crates/cairn-summary's test of TensorBoard's view fails", file=sys.stderr)
     assert cairn["all_crcs_valid"], cairn
     assert cairn["graph_present"], cairn
     for tag in ["loss", "learning_rate", "accuracy/validation"]:

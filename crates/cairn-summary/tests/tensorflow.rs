@@ -86,3 +86,40 @@ fn cairn_reads_what_tensorflow_read() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn cairn_reads_what_tensorboard_read() -> TestResult {
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("tf_read.json"))?)?;
+    // TensorBoard's EventAccumulator (behind its Scalars and Graphs tabs) on cairn's file.
+    let tb = &json["tensorboard_reads_cairn"];
+    assert!(
+        tb.is_object(),
+        "tf_read.json lacks TensorBoard's view: regenerate it with the tensorboard package \
+         installed (pip install tensorboard)"
+    );
+    let run =
+        RunSummary::from_events(&EventReader::open(&fixtures().join("cairn.tfevents"))?.events()?);
+    assert_eq!(tb["graph"], true);
+    let graph = cairn_proto::decode_graph_def(run.graphs.first().ok_or("no graph")?)?;
+    assert_eq!(Some(graph.node.len() as u64), tb["graph_nodes"].as_u64());
+    let scalars = tb["scalars"].as_object().ok_or("scalars")?;
+    assert_eq!(scalars.len(), 3);
+    for (tag, points) in scalars {
+        let got = run.scalars.get(tag).ok_or(tag.as_str())?;
+        let want: Vec<(i64, f32)> = points
+            .as_array()
+            .ok_or("points")?
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_i64().unwrap_or(-1),
+                    p[1].as_f64().unwrap_or(f64::NAN) as f32,
+                )
+            })
+            .collect();
+        let got: Vec<(i64, f32)> = got.iter().map(|&(s, v)| (s, v as f32)).collect();
+        assert_eq!(got, want, "{tag}");
+    }
+    Ok(())
+}
