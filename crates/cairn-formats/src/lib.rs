@@ -3,7 +3,7 @@
 //! TensorFlow or cairn weights directly, and back.
 //!
 //! - [`Format`]: which format a path names (by extension; a checkpoint is a prefix);
-//!   [`read`] and [`write`] handle any of them as a list of `(name, Tensor)`.
+//!   [`read()`] and [`write()`] handle any of them as a list of `(name, Tensor)`.
 //! - [`safetensors`]: through the `safetensors` crate; every dtype but complex128 and
 //!   strings.
 //! - [`npz`] and [`npy`]: numpy's archive of `.npy` files (stored members written,
