@@ -1,9 +1,9 @@
 """Generates fixtures/convert/: files Python writes for cairn to read, and checks that
 Python reads the files `cairn convert` writes.
 
-Run from the repository root (after `cargo build -p cairn` for the second part):
-
-    python xtask/python/fixtures_convert.py
+Run with `cargo xtask fixtures --only convert` (cwd = repository root), or directly with
+`python xtask/python/fixtures_convert.py`; it builds the `cairn` binary first (`cargo
+build -p cairn --bin cairn`; `CARGO` and `CARGO_TARGET_DIR` are honoured).
 
 Writes
 - python.safetensors      safetensors.numpy.save_file, every dtype numpy has there
@@ -15,7 +15,7 @@ Writes
 sha256 is over the values as C-order little-endian bytes (bfloat16: its 16-bit
 patterns), dtype is numpy's name ("bfloat16" for bfloat16).
 
-Then, when target/debug/cairn exists, it runs `cairn convert` on TensorFlow's fixture
+Then it runs `cairn convert` on TensorFlow's fixture
 checkpoints (fixtures/checkpoints/) to .safetensors and .npz in a temporary directory,
 loads them with safetensors (numpy and torch) and np.load, and records in
 result.json["python_reads_cairn"] whether every tensor equals, bit for bit, what
@@ -32,7 +32,14 @@ import tempfile
 import numpy as np
 
 OUT = os.path.join("fixtures", "convert")
-CAIRN = os.path.join("target", "debug", "cairn")
+
+
+def build_cairn():
+    """Builds the cairn binary (so a stale one is never tested) and returns its path."""
+    cargo = os.environ.get("CARGO", "cargo")
+    subprocess.run([cargo, "build", "-q", "-p", "cairn", "--bin", "cairn"], check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", "target")
+    return os.path.join(target, "debug", "cairn")
 
 
 def le_bytes(arr):
@@ -104,8 +111,7 @@ def write_python_files(files):
 
 def python_reads_cairn():
     """Converts TensorFlow's fixture checkpoints with cairn, reads the results back."""
-    if not os.path.exists(CAIRN):
-        return {"skipped": f"{CAIRN} not built (cargo build -p cairn)"}
+    cairn = build_cairn()
     import ml_dtypes
     import safetensors.numpy
     import safetensors.torch
@@ -126,7 +132,7 @@ def python_reads_cairn():
                 if ext == "safetensors":
                     names = [n for n in names if dtypes[n] != tf.complex128]
                 dst = os.path.join(tmp, f"{label}.{ext}")
-                cmd = [CAIRN, "convert", prefix, dst]
+                cmd = [cairn, "convert", prefix, dst]
                 for n in names:
                     cmd += ["--only", n]
                 run = subprocess.run(cmd, capture_output=True, text=True)
@@ -162,7 +168,7 @@ def python_reads_cairn():
                 results[f"{label}.{ext}"] = entry
             # Strings are refused with a message naming the tensor.
             if skip:
-                run = subprocess.run([CAIRN, "convert", prefix, os.path.join(tmp, "s.safetensors"),
+                run = subprocess.run([cairn, "convert", prefix, os.path.join(tmp, "s.safetensors"),
                                       "--only", "dtypes/float32", "--only", "dtypes/string"],
                                      capture_output=True, text=True)
                 results[f"{label}.strings_refused"] = {
