@@ -100,6 +100,21 @@ fn train_lenet_runs_and_reports_the_mlp_json() -> TestResult {
     ] {
         assert!(r.contains(name), "checkpoint lacks {name}");
     }
+    // cairn eval recognizes a LeNet checkpoint and scores it as training did.
+    let out = cairn()
+        .args(["eval", "--json", "--no-ema", "--checkpoint"])
+        .arg(&save)
+        .arg("--data")
+        .arg(tmp.path())
+        .output()?;
+    assert!(
+        out.status.success(),
+        "cairn eval failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: serde_json::Value = serde_json::from_str(String::from_utf8(out.stdout)?.trim())?;
+    assert_eq!(e["step"], 30);
+    assert_eq!(e["accuracy"].as_f64(), Some(acc));
     Ok(())
 }
 

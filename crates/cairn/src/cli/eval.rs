@@ -46,9 +46,11 @@ fn kind_of(reader: &BundleReader) -> Result<ModelKind> {
         Ok(ModelKind::Mlp)
     } else if reader.contains("softmax/weights") {
         Ok(ModelKind::Softmax)
+    } else if reader.contains("conv1/weights") {
+        Ok(ModelKind::Lenet)
     } else {
         anyhow::bail!(
-            "{} holds neither the MLP (layer1/weights) nor softmax regression (softmax/weights)",
+            "{} holds neither the MLP (layer1/weights), softmax regression (softmax/weights) nor LeNet (conv1/weights)",
             reader.prefix().display()
         )
     }
