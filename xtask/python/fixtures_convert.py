@@ -19,7 +19,9 @@ Then it runs `cairn convert` on TensorFlow's fixture
 checkpoints (fixtures/checkpoints/) to .safetensors and .npz in a temporary directory,
 loads them with safetensors (numpy and torch) and np.load, and records in
 result.json["python_reads_cairn"] whether every tensor equals, bit for bit, what
-tf.train.load_checkpoint reads from the source checkpoint.
+tf.train.load_checkpoint reads from the source checkpoint; and converts the Python-written
+files above back to checkpoints that TensorFlow reads ("tf_reads.FILE": found with
+tf.train.latest_checkpoint, values bit-identical to what Python wrote).
 """
 
 import hashlib
@@ -175,7 +177,37 @@ def python_reads_cairn():
                     "ok": run.returncode != 0 and "dtypes/string" in run.stderr,
                     "error": run.stderr.strip().replace(tmp + os.sep, ""),
                 }
-        del ml_dtypes
+        # And back: Python's files → cairn convert → a checkpoint TensorFlow reads, found
+        # through the `checkpoint` state file cairn wrote.
+        for fname in ["python.safetensors", "python_bf16.safetensors", "python.npz",
+                      "python_compressed.npz"]:
+            ckdir = os.path.join(tmp, "back_" + fname.replace(".", "_"))
+            run = subprocess.run([cairn, "convert", os.path.join(OUT, fname),
+                                  os.path.join(ckdir, "model.ckpt")], capture_output=True, text=True)
+            entry = {"command": f"convert {fname} DIR/model.ckpt"}
+            if run.returncode != 0:
+                entry.update(ok=False, error=run.stderr.strip())
+                results[f"tf_reads.{fname}"] = entry
+                continue
+            latest = tf.train.latest_checkpoint(ckdir)
+            reader = tf.train.load_checkpoint(latest)
+            if fname.endswith(".npz"):
+                with np.load(os.path.join(OUT, fname)) as z:
+                    want = {k: z[k] for k in z.files}
+            else:
+                want = {k: v.view(torch.int16).numpy() if v.dtype == torch.bfloat16 else v.numpy()
+                        for k, v in safetensors.torch.load_file(os.path.join(OUT, fname)).items()}
+            bad = []
+            for name, arr in want.items():
+                got = np.asarray(reader.get_tensor(name))
+                if got.dtype == ml_dtypes.bfloat16:
+                    got = got.view(np.int16)
+                if got.shape != arr.shape or le_bytes(got) != le_bytes(arr):
+                    bad.append(name)
+            entry.update(ok=latest is not None and not bad
+                         and sorted(reader.get_variable_to_shape_map()) == sorted(want),
+                         tensors=len(want), problems=bad)
+            results[f"tf_reads.{fname}"] = entry
     return results
 
 

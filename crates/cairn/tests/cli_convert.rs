@@ -185,6 +185,8 @@ fn reads_the_files_python_wrote() -> TestResult {
     Ok(())
 }
 
+/// What `fixtures_convert.py` recorded: Python (safetensors, numpy) read cairn's files,
+/// and TensorFlow read the checkpoints cairn converted from Python's files.
 #[test]
 fn python_read_what_cairn_wrote() -> TestResult {
     let result: serde_json::Value =
@@ -198,8 +200,15 @@ fn python_read_what_cairn_wrote() -> TestResult {
         "dtypes.safetensors",
         "dtypes.npz",
         "dtypes.strings_refused",
+        "tf_reads.python.safetensors",
+        "tf_reads.python_bf16.safetensors",
+        "tf_reads.python.npz",
+        "tf_reads.python_compressed.npz",
     ] {
         assert_eq!(reads[key]["ok"], true, "{key}: {}", reads[key]);
+    }
+    for (key, v) in reads {
+        assert_eq!(v["ok"], true, "{key}: {v}");
     }
     Ok(())
 }
