@@ -1,7 +1,7 @@
 //! [`Format`]: which kind of file a path names, and reading or writing any of them.
 
 use crate::{npz, safetensors, Error, Result};
-use cairn_checkpoint::{BundleReader, BundleWriter, CheckpointState};
+use cairn_checkpoint::{index_filename, BundleReader, BundleWriter, CheckpointState};
 use cairn_tensor::{DType, Tensor};
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -90,8 +90,25 @@ pub fn read(path: &Path) -> Result<Vec<(String, Tensor)>> {
         Format::Npz => npz::read(path),
         Format::Checkpoint => {
             let reader = BundleReader::open(cairn_checkpoint::resolve(path)?)?;
-            reader
-                .list()
+            let listed = reader.list();
+            // `list` leaves out entries it cannot describe (an unknown dtype, a bad
+            // shape): reading one of those explains what is wrong instead.
+            let index = cairn_checkpoint::table::Table::open(&index_filename(reader.prefix()))?;
+            let mut unlisted = None;
+            index.for_each(|key, _| {
+                // The header has the empty key; slices of partitioned tensors start with 0.
+                if unlisted.is_none() && key.first().is_some_and(|&b| b != 0) {
+                    let name = String::from_utf8_lossy(key);
+                    if !listed.iter().any(|e| e.name == name) {
+                        unlisted = Some(name.into_owned());
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(name) = unlisted {
+                reader.read(&name)?;
+            }
+            listed
                 .into_iter()
                 .map(|e| Ok((e.name.clone(), reader.read(&e.name)?)))
                 .collect()

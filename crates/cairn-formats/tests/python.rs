@@ -52,3 +52,25 @@ fn np_savez_keeps_slashes_and_order() -> crate::TestResult {
     );
     Ok(())
 }
+
+/// TensorFlow's own checkpoints through [`read`]: partitioned tensors come back whole,
+/// and what safetensors cannot hold is refused by name.
+#[test]
+fn tensorflow_checkpoints_read_whole() -> crate::TestResult {
+    let ckpts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/checkpoints");
+    let sharded = read(&ckpts.join("tf1_sharded/model.ckpt-7"))?;
+    let names: Vec<&str> = sharded.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["partitioned/embedding", "shard0/a", "shard1/b"]);
+    assert_eq!(sharded[0].1.dims(), &[10, 3]);
+    let object = read(&ckpts.join("tf2_object/ckpt"))?;
+    let dir = tempfile::tempdir()?;
+    let e = cairn_formats::write(&dir.path().join("o.safetensors"), &object)
+        .err()
+        .ok_or("strings written to safetensors")?;
+    assert!(matches!(e, cairn_formats::Error::Unsupported { .. }), "{e}");
+    assert!(
+        e.to_string().contains("_CHECKPOINTABLE_OBJECT_GRAPH"),
+        "{e}"
+    );
+    Ok(())
+}
