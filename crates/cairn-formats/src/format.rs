@@ -93,7 +93,7 @@ pub fn read(path: &Path) -> Result<Vec<(String, Tensor)>> {
             let listed = reader.list();
             // `list` leaves out entries it cannot describe (an unknown dtype, a bad
             // shape): reading one of those explains what is wrong instead.
-            let index = cairn_checkpoint::table::Table::open(&index_filename(reader.prefix()))?;
+            let index = cairn_checkpoint::table::Table::open(index_filename(reader.prefix()))?;
             let mut unlisted = None;
             index.for_each(|key, _| {
                 // The header has the empty key; slices of partitioned tensors start with 0.
