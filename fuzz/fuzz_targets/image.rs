@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         channels: [0, 1, 3, 4][usize::from(mode & 3)],
         uint16: mode & 4 != 0,
         max_bytes: 64 << 20,
+        ..DecodeOptions::default()
     };
     if let Ok(img) = decode(bytes, &opts) {
         let _ = img.into_tensor();
