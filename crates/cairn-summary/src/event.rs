@@ -1,6 +1,6 @@
 //! Building `tensorflow.Event`s and reading scalars back out of them.
 
-use cairn_proto::tensorflow::{event, summary};
+use cairn_proto::tensorflow::{event, session_log, summary, SessionLog};
 use cairn_proto::{tensor_from_proto, Event, Summary};
 use cairn_tensor::DType;
 
@@ -28,6 +28,20 @@ pub fn graph_event(wall_time: f64, graph_def: &[u8]) -> Event {
     Event {
         wall_time,
         what: Some(event::What::GraphDef(graph_def.to_vec())),
+        ..Event::default()
+    }
+}
+
+/// `SessionLog { status: START }` at `step`: a run restarted (resumed from a checkpoint) at
+/// `step`, so TensorBoard drops the previous run's points logged after it.
+pub fn session_start_event(wall_time: f64, step: i64) -> Event {
+    Event {
+        wall_time,
+        step,
+        what: Some(event::What::SessionLog(SessionLog {
+            status: session_log::SessionStatus::Start as i32,
+            ..SessionLog::default()
+        })),
         ..Event::default()
     }
 }

@@ -46,7 +46,10 @@ mod writer;
 
 pub use crc::{mask, masked_crc, unmask};
 pub use error::{Error, Part, Result};
-pub use event::{file_version_event, graph_event, scalar_value, scalars_event, wall_time_now};
+pub use event::{
+    file_version_event, graph_event, scalar_value, scalars_event, session_start_event,
+    wall_time_now,
+};
 pub use reader::{event_files, EventReader, RunSummary};
 pub use record::{encode_record, RecordHeader, RecordWriter, Records, FOOTER_LEN, HEADER_LEN};
 pub use writer::{hostname, EventWriter, FILE_VERSION};

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::event::scalar_value;
 use crate::record::Records;
 use cairn_proto::tensorflow::event::What;
+use cairn_proto::tensorflow::session_log::SessionStatus;
 use cairn_proto::Event;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,8 @@ pub struct RunSummary {
     pub graphs: Vec<Vec<u8>>,
     /// Per tag, the `(step, value)` points in file order.
     pub scalars: BTreeMap<String, Vec<(i64, f64)>>,
+    /// The steps of `SessionLog { status: START }` events (resumed runs).
+    pub session_starts: Vec<i64>,
 }
 
 impl RunSummary {
@@ -114,6 +117,9 @@ impl RunSummary {
                                 .push((e.step, x));
                         }
                     }
+                }
+                Some(What::SessionLog(l)) if l.status == SessionStatus::Start as i32 => {
+                    s.session_starts.push(e.step)
                 }
                 _ => {}
             }

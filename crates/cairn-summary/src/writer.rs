@@ -1,7 +1,9 @@
 //! [`EventWriter`]: a TensorBoard event file, as `tf.summary.FileWriter` writes it.
 
 use crate::error::{Error, Result};
-use crate::event::{file_version_event, graph_event, scalars_event, wall_time_now};
+use crate::event::{
+    file_version_event, graph_event, scalars_event, session_start_event, wall_time_now,
+};
 use crate::record::RecordWriter;
 use cairn_proto::Event;
 use prost::Message;
@@ -81,6 +83,12 @@ impl EventWriter {
     /// (TensorBoard's Scalars tab), and flushes.
     pub fn add_scalars(&mut self, step: i64, scalars: &[(&str, f32)]) -> Result<()> {
         self.add_event(&scalars_event(wall_time_now(), step, scalars))
+    }
+
+    /// Appends `SessionLog { status: START }` at `step` (a resumed run), so TensorBoard
+    /// discards points an earlier, interrupted run logged after `step`; flushes.
+    pub fn add_session_start(&mut self, step: i64) -> Result<()> {
+        self.add_event(&session_start_event(wall_time_now(), step))
     }
 
     /// Appends any event and flushes.

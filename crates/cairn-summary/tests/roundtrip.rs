@@ -75,6 +75,10 @@ fn writer_file_reads_back() -> TestResult {
         vec![(100, 0.1f32 as f64), (200, 0.2f32 as f64)]
     );
     assert_eq!(run.scalars["accuracy/validation"].len(), 2);
+    assert!(run.session_starts.is_empty());
+    w.add_session_start(200)?;
+    let run = RunSummary::from_events(&EventReader::open(w.path())?.events()?);
+    assert_eq!(run.session_starts, [200]);
 
     // A second writer in the same second gets its own file.
     let w2 = EventWriter::create(dir.path())?;

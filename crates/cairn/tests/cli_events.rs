@@ -198,3 +198,32 @@ fn quiet_eval_and_freeze_print_only_what_was_asked() -> TestResult {
     assert!(std::fs::metadata(&pb)?.len() > 0);
     Ok(())
 }
+
+#[test]
+fn resumed_run_logs_a_session_start_at_its_step() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let ckpt = dir.path().join("ckpt");
+    let logs = dir.path().join("logs");
+    for steps in ["10", "15"] {
+        let out = cairn()
+            .args(["train", "--quiet", "--log-every", "5", "--steps", steps])
+            .arg("--save-dir")
+            .arg(&ckpt)
+            .arg("--logdir")
+            .arg(&logs)
+            .output()?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Two event files (one per run); the second starts with SessionLog START at 10.
+    assert_eq!(cairn::summary::event_files(&logs)?.len(), 2);
+    let run = RunSummary::read_dir(&logs)?;
+    assert_eq!(run.session_starts, [10]);
+    let steps: Vec<i64> = run.scalars["loss"].iter().map(|p| p.0).collect();
+    assert_eq!(steps, [5, 10, 15]);
+    assert_eq!(run.graphs.len(), 2);
+    Ok(())
+}

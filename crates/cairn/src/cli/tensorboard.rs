@@ -14,7 +14,9 @@ pub struct TrainLog {
 
 impl TrainLog {
     /// Creates an event file in `logdir` and writes the training graph into it: the
-    /// `GraphDef` of the `.meta` files `--save-dir` writes (saver nodes included).
+    /// `GraphDef` of the `.meta` files `--save-dir` writes (saver nodes included). A run
+    /// resumed at step N > 0 also gets `SessionLog START` at N, as TensorFlow's Supervisor
+    /// writes, so TensorBoard drops what an interrupted run logged after its checkpoint.
     pub fn create(logdir: &Path, t: &Trainer) -> Result<TrainLog> {
         let mut writer = EventWriter::create(logdir)
             .with_context(|| format!("creating an event file in {}", logdir.display()))?;
@@ -24,6 +26,9 @@ impl TrainLog {
         )?;
         let graph = meta.graph_def.unwrap_or_default().encode_to_vec();
         writer.add_graph(&graph)?;
+        if t.global_step() > 0 {
+            writer.add_session_start(t.global_step())?;
+        }
         Ok(TrainLog { writer })
     }
 
