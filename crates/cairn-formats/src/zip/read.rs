@@ -1,23 +1,11 @@
-//! The little of the ZIP format `.npz` needs (PKWARE APPNOTE 6.3): writing stored
-//! members, and reading stored or deflated members (what `np.savez` and
-//! `np.savez_compressed` write), with ZIP64 sizes and offsets (numpy forces ZIP64
-//! headers) and a CRC-32 check of every member.
-//!
-//! Every size and offset read from the archive is checked against the archive's length
-//! before use, and a member's declared size is never allocated up front.
+//! Reading `.npz` archives: the end record (ZIP64 or not), the central directory, then
+//! each member's bytes, inflated if deflated, checked against its CRC-32.
 
+use super::{CENTRAL, END, END64, END64_LOCATOR, LOCAL, ZIP64_EXTRA};
 use crate::{Error, Result};
 use flate2::read::DeflateDecoder;
 use std::io::Read;
 use std::path::Path;
-
-const LOCAL: u32 = 0x0403_4b50;
-const CENTRAL: u32 = 0x0201_4b50;
-const END: u32 = 0x0605_4b50;
-const END64: u32 = 0x0606_4b50;
-const END64_LOCATOR: u32 = 0x0706_4b50;
-/// MS-DOS date of 1980-01-01: members carry no real time, so files are reproducible.
-const DOS_DATE: u16 = (1 << 5) | 1;
 
 /// One member read from an archive.
 pub struct Member {
@@ -41,81 +29,6 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(
         b.get(at..at.checked_add(8)?)?.try_into().ok()?,
     ))
-}
-
-/// Writes `members` (name, bytes) as an archive of stored members. Archives over 4 GiB
-/// or with 65 535 members or more are refused (no ZIP64 on write).
-pub fn write(path: &Path, members: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let too_large = |what: String| Error::TooLarge {
-        path: path.to_path_buf(),
-        what,
-    };
-    let count = u16::try_from(members.len())
-        .ok()
-        .filter(|&n| n != u16::MAX)
-        .ok_or_else(|| {
-            too_large(format!(
-                "{} tensors: .npz is written for fewer than 65535",
-                members.len()
-            ))
-        })?;
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    let small = |n: usize, what: &str| {
-        u32::try_from(n)
-            .ok()
-            .filter(|&v| v != u32::MAX)
-            .ok_or_else(|| {
-                too_large(format!(
-                    "{what}: over 4 GiB, which .npz without ZIP64 cannot hold"
-                ))
-            })
-    };
-    for (name, data) in members {
-        let mut crc = flate2::Crc::new();
-        crc.update(data);
-        let crc = crc.sum();
-        let offset = small(out.len(), "the archive")?;
-        let size = small(data.len(), name)?;
-        let name_len = u16::try_from(name.len())
-            .map_err(|_| too_large(format!("member name {name:?} is too long")))?;
-        // version needed 2.0, flags 0 (bit 11: UTF-8 names), method 0 (stored).
-        let fixed = |h: &mut Vec<u8>| {
-            h.extend_from_slice(&20u16.to_le_bytes());
-            h.extend_from_slice(&(1u16 << 11).to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes());
-            h.extend_from_slice(&DOS_DATE.to_le_bytes());
-            h.extend_from_slice(&crc.to_le_bytes());
-            h.extend_from_slice(&size.to_le_bytes());
-            h.extend_from_slice(&size.to_le_bytes());
-            h.extend_from_slice(&name_len.to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes());
-        };
-        out.extend_from_slice(&LOCAL.to_le_bytes());
-        fixed(&mut out);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-        central.extend_from_slice(&CENTRAL.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // made by: 2.0
-        fixed(&mut central);
-        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name.as_bytes());
-    }
-    let cd_offset = small(out.len(), "the archive")?;
-    let cd_size = small(central.len(), "the central directory")?;
-    out.extend_from_slice(&central);
-    small(out.len(), "the archive")?;
-    out.extend_from_slice(&END.to_le_bytes());
-    out.extend_from_slice(&[0; 4]); // this disk, disk of the central directory
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&cd_size.to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    Ok(out)
 }
 
 /// The end-of-central-directory record: (entries, central directory offset, its size).
@@ -222,7 +135,7 @@ pub fn read(b: &[u8], path: &Path) -> Result<Vec<Member>> {
                 u16_at(extra, e).unwrap_or(0),
                 usize::from(u16_at(extra, e + 2).unwrap_or(0)),
             );
-            if id == 1 {
+            if id == ZIP64_EXTRA {
                 let mut f = e + 4;
                 for v in [&mut usize_, &mut csize, &mut local] {
                     if *v == u64::from(u32::MAX) {
@@ -336,48 +249,4 @@ pub fn read(b: &[u8], path: &Path) -> Result<Vec<Member>> {
         members.push(Member { name, data });
     }
     Ok(members)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip_and_hostile_archives() -> Result<()> {
-        let p = Path::new("a.npz");
-        let members = vec![
-            ("a/b.npy".to_string(), b"hello".to_vec()),
-            ("c.npy".into(), vec![]),
-        ];
-        let z = write(p, &members)?;
-        let back = read(&z, p)?;
-        assert_eq!(back.len(), 2);
-        assert_eq!(
-            (back[0].name.as_str(), back[0].data.as_slice()),
-            ("a/b.npy", &b"hello"[..])
-        );
-        assert!(back[1].data.is_empty());
-        // Every truncation is an error, never a panic.
-        for cut in 0..z.len() {
-            assert!(read(&z[..cut], p).is_err(), "cut at {cut}");
-        }
-        // A member lying about its size.
-        let mut lie = z.clone();
-        let cd = z.len() - 22 - (46 + 7) - (46 + 5);
-        lie[cd + 24] = 9;
-        assert!(matches!(read(&lie, p), Err(Error::Corrupt { .. })));
-        // A flipped data byte fails the CRC.
-        let mut flip = z.clone();
-        flip[30 + 7] ^= 1;
-        assert!(matches!(read(&flip, p), Err(Error::Corrupt { .. })));
-        // Two directory entries sharing one member's bytes.
-        let mut overlap = z.clone();
-        overlap[cd + 53 + 42..cd + 53 + 46].copy_from_slice(&0u32.to_le_bytes());
-        let e = read(&overlap, p)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("overlap"), "{e}");
-        Ok(())
-    }
 }
