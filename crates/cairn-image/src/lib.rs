@@ -11,9 +11,11 @@
 //!   [`DecodeOptions::max_bytes`] before any pixel buffer is allocated; truncated or
 //!   corrupt data is an error, as in TensorFlow.
 //!
-//! JPEG pixels come from `zune-jpeg`, whose integer IDCT is not libjpeg-turbo's ISLOW one:
-//! colour pixels may differ from TensorFlow's by a few levels (see the crate's tests for
-//! the measured bound); greyscale ones stay within ±2.
+//! JPEG pixels come from cairn's own decoder (baseline and progressive Huffman JPEGs,
+//! restart intervals, any sampling factors), which reproduces libjpeg-turbo as TensorFlow
+//! uses it: the fast integer IDCT by default or the accurate one ([`DctMethod`]), "fancy"
+//! chroma upsampling, fixed-point YCbCr → RGB. On every fixture (TensorFlow 2.21's
+//! `DecodeJpeg` output committed in `fixtures/jpeg/`) the pixels are identical.
 //!
 //! ```
 //! use cairn_image::{decode, DecodeOptions, Format};
@@ -40,6 +42,7 @@
 
 mod convert;
 mod error;
+mod jfif;
 mod jpeg;
 mod png;
 
@@ -78,6 +81,18 @@ pub struct DecodeOptions {
     /// The most bytes the decoded pixels may take; larger images are refused with
     /// [`Error::TooLarge`] before anything is allocated. Default [`DEFAULT_MAX_BYTES`].
     pub max_bytes: usize,
+    /// JPEG only: the inverse DCT (TensorFlow's `dct_method`).
+    pub dct: DctMethod,
+}
+
+/// The JPEG inverse DCT, as TensorFlow's `DecodeJpeg` attribute `dct_method` picks it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DctMethod {
+    /// libjpeg's `JDCT_IFAST` (`""` and `"INTEGER_FAST"`: TensorFlow's default).
+    #[default]
+    Fast,
+    /// libjpeg's `JDCT_ISLOW` (`"INTEGER_ACCURATE"`).
+    Accurate,
 }
 
 /// The default pixel-memory limit: 1 GiB.
@@ -89,6 +104,7 @@ impl Default for DecodeOptions {
             channels: 0,
             uint16: false,
             max_bytes: DEFAULT_MAX_BYTES,
+            dct: DctMethod::Fast,
         }
     }
 }

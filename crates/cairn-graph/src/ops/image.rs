@@ -5,7 +5,7 @@ use super::{boxed, def, read_ints, type_t};
 use crate::graph::Node;
 use crate::registry::{Ctx, Kernel, OpDef};
 use crate::{Error, Result};
-use cairn_image::{DecodeOptions, Format};
+use cairn_image::{DctMethod, DecodeOptions, Format};
 use cairn_tensor::{kernels, DType};
 
 /// A decoding kernel with its attributes read once.
@@ -52,11 +52,24 @@ fn decode_kernel(node: &Node, format: Option<Format>) -> Result<Box<dyn Kernel>>
             });
         }
     }
+    let dct = match node.attr_str_or("dct_method", "")?.as_str() {
+        "" | "INTEGER_FAST" => DctMethod::Fast,
+        "INTEGER_ACCURATE" => DctMethod::Accurate,
+        other => {
+            return Err(Error::Attr {
+                node: node.name.clone(),
+                op: node.op.clone(),
+                attr: "dct_method".into(),
+                what: format!("is {other:?}; expected \"\", INTEGER_FAST or INTEGER_ACCURATE"),
+            })
+        }
+    };
     Ok(Box::new(Decode {
         format,
         opts: DecodeOptions {
             channels: channels_attr(node)?,
             uint16: wide(node)?,
+            dct,
             ..DecodeOptions::default()
         },
     }))
