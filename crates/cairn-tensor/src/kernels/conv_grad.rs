@@ -57,14 +57,11 @@ pub fn conv2d_backprop_input(
     if img_in == 0 || pos == 0 {
         return Ok(());
     }
-    // dcol[p, k] = Σ_o dy[p, o] · w[k, o]
-    let wt = |m: usize| MatmulDims {
-        m,
-        k: oc,
-        n: k,
-        transpose_a: false,
-        transpose_b: true,
-    };
+    // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k]. dy is the left operand (after ReLU and
+    // max-pool gradients it is mostly zeros: the GEMM's sparse path skips them).
+    let w = transpose(w, k, oc);
+    let w = &w[..];
+    let wt = |m: usize| gemm_dims(m, oc, k);
     let rows = tile_rows(k);
     dx.par_chunks_mut(img_in)
         .enumerate()
@@ -127,16 +124,18 @@ pub fn conv2d_backprop_filter(
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
+    // Per group, dwᵀ[o, k] = Σ_p dy[p, o] · col[p, k]: dy (mostly zeros after ReLU and
+    // max-pool gradients) is the left operand, so the GEMM's sparse path can skip zeros.
     let partials = groups
         .par_iter()
         .map(|&b0| {
             let nb = per_group.min(g.n - b0);
             let rows = nb * pos;
-            let mut part = vec![0f32; k * oc];
+            let mut part = vec![0f32; oc * k];
             let d_grp = &d[b0 * pos * oc..(b0 + nb) * pos * oc];
             if g.is_pointwise() {
                 let x_grp = &x[b0 * img_in..(b0 + nb) * img_in];
-                matmul_f32_slices(x_grp, d_grp, at_b(k, rows, oc), &mut part)?;
+                matmul_f32_slices(d_grp, x_grp, at_b(oc, rows, k), &mut part)?;
                 return Ok(part);
             }
             let mut col = vec![0f32; rows * k];
@@ -144,16 +143,29 @@ pub fn conv2d_backprop_filter(
                 let b = b0 + i;
                 im2col(&x[b * img_in..(b + 1) * img_in], &g, 0, pos, c);
             }
-            matmul_f32_slices(&col, d_grp, at_b(k, rows, oc), &mut part)?;
+            matmul_f32_slices(d_grp, &col, at_b(oc, rows, k), &mut part)?;
             Ok(part)
         })
         .collect::<Result<Vec<_>>>()?;
     for p in &partials {
-        for (a, &v) in dw.iter_mut().zip(p) {
-            *a += v;
+        for (o, row) in p.chunks_exact(k).enumerate() {
+            for (i, &v) in row.iter().enumerate() {
+                dw[i * oc + o] += v;
+            }
         }
     }
     Ok(())
+}
+
+/// `[rows, cols]` row-major → `[cols, rows]`.
+fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0f32; a.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = a[r * cols + c];
+        }
+    }
+    t
 }
 
 /// `C[m, n] = Aᵀ · B` with `A` stored `[k, m]`.
