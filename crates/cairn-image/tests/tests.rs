@@ -1,6 +1,7 @@
 //! cairn-image integration tests: one binary, one module per concern.
 
 mod fixtures;
+mod fuzz_regressions;
 mod robustness;
 
 use std::path::PathBuf;
