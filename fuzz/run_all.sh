@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-"idx table bundle state graphdef image"}
+targets=${*:-"idx table bundle forged state graphdef image"}
 logdir=${LOGDIR:-/tmp/cairn-fuzz}
 mkdir -p "$logdir"
 for t in $targets; do
