@@ -4,6 +4,8 @@
 //! element matters), asks [`cairn_autodiff::gradients`] for `dL/dinput`, and compares it
 //! with the central difference `(L(x+h) - L(x-h)) / 2h` in float64.
 
+mod conv;
+
 use cairn_graph::{Graph, Output, PartialShape, Session};
 use cairn_tensor::{DType, Tensor};
 
