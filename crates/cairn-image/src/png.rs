@@ -17,6 +17,35 @@ fn corrupt(e: png::DecodingError) -> Error {
     }
 }
 
+/// Checks what the `png` crate (0.17) does not before it expands a palette: a `PLTE`
+/// chunk must hold 1 to 256 RGB entries (a length that is a multiple of 3, at most 768).
+/// Any other chunk problem is left to the decoder. (Found by fuzzing: a 4-byte `PLTE`
+/// made `png` panic.)
+fn check_palette(bytes: &[u8]) -> Result<()> {
+    let mut pos: usize = 8;
+    while let Some(header) = bytes.get(pos..pos.saturating_add(8)) {
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let kind = &header[4..8];
+        if kind == b"PLTE" && (len == 0 || len % 3 != 0 || len > 768) {
+            return Err(Error::Corrupt {
+                format: Format::Png,
+                what: format!(
+                    "PLTE chunk of {len} bytes (it must hold 1 to 256 entries of 3 bytes)"
+                ),
+            });
+        }
+        if kind == b"IDAT" || kind == b"IEND" {
+            break;
+        }
+        // Length, type, data, CRC.
+        pos = match len.checked_add(12).and_then(|n| pos.checked_add(n)) {
+            Some(p) => p,
+            None => break,
+        };
+    }
+    Ok(())
+}
+
 /// Decodes a PNG (8 or 16 bits; grey, grey+alpha, RGB, RGBA or palette) to HWC pixels.
 ///
 /// Palettes and transparency chunks are expanded; bit depths below 8 are scaled to 8.
@@ -30,6 +59,7 @@ pub fn decode_png(bytes: &[u8], opts: &DecodeOptions) -> Result<Image> {
             channels: opts.channels,
         });
     }
+    check_palette(bytes)?;
     let limits = png::Limits {
         bytes: opts.max_bytes,
     };
