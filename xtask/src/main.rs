@@ -2,7 +2,7 @@
 //!
 //! - `fixtures` ([`fixtures`]): regenerate the TensorFlow-made reference files in `fixtures/`
 //!   with the `xtask/python/fixtures_*.py` scripts;
-//! - `bench` ([`bench`]): time cairn against TensorFlow and PyTorch and write
+//! - `bench` ([`mod@bench`]): time cairn against TensorFlow and PyTorch and write
 //!   `docs/BENCHMARKS.md` ([`report`]);
 //! - `interop` ([`interop`]): hand checkpoints between TensorFlow and cairn and write
 //!   `docs/INTEROP.md`;

@@ -97,7 +97,7 @@ fn saved_variables(g: &Graph) -> Vec<NodeId> {
 /// Adds TensorFlow's V2 saver nodes (`save/Const`, `save/SaveV2`,
 /// `save/control_dependency`, `save/RestoreV2`, `save/Assign*`, `save/restore_all`) for
 /// the graph's variables. Does nothing when `save/restore_all` exists already; a name
-/// clash with other `save/...` nodes is [`Error::DuplicateNode`].
+/// clash with other `save/...` nodes is [`crate::Error::DuplicateNode`].
 pub fn add_saver_nodes(g: &mut Graph) -> Result<()> {
     if g.find("save/restore_all").is_some() {
         return Ok(());

@@ -13,7 +13,7 @@
 //! - [`cast()`], [`transpose`], [`tile`], [`concat()`], [`gather`], [`add_n`],
 //! - training updates ([`apply_gradient_descent`], [`apply_momentum`], [`apply_adam`]),
 //! - NHWC convolution and pooling ([`conv2d`], [`depthwise_conv2d`], [`max_pool`],
-//!   [`avg_pool`] and gradients), inference batch norm, [`pad`],
+//!   [`avg_pool`] and gradients), inference batch norm, [`pad()`],
 //! - a counter-based [`Philox`] generator for random initializers.
 //!
 //! ```

@@ -4,7 +4,7 @@
 //!
 //! Dropout keeps each activation with probability `keep_prob` (a `PlaceholderWithDefault`
 //! of 1.0, fed 0.5 while training) and scales the kept ones by `1/keep_prob`. Its random
-//! mask comes from `StatelessRandomUniform` seeded by the int64 [2] variable
+//! mask comes from `StatelessRandomUniform` seeded by the int64 `[2]` variable
 //! `cairn/dropout_rng`, which every training step advances by one: the random state lives
 //! in the checkpoint and a resumed run draws the same masks.
 

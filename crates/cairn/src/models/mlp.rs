@@ -78,7 +78,7 @@ pub(crate) fn inputs(g: &mut Graph) -> Result<(Output, Output)> {
 }
 
 /// Builds the classic MLP training graph: placeholders `x-input`, `y-input`; variables
-/// `layer1/weights` [784,500] (truncated normal, σ 0.1), `layer1/biases` (0),
+/// `layer1/weights` `[784,500]` (truncated normal, σ 0.1), `layer1/biases` (0),
 /// `layer2/...`; logits `layer2/add`; loss = mean sparse softmax cross-entropy + L2 on
 /// both weight matrices; SGD with exponentially decayed learning rate; `global_step`;
 /// EMA shadows updated after each SGD step; NoOp `train`.

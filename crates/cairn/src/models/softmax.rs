@@ -5,7 +5,7 @@ use super::mlp::{dense, inputs, layer_vars};
 use super::{ModelConfig, ModelGraph, ModelKind};
 use cairn_graph::{Graph, Output, Result};
 
-/// Softmax regression: `softmax/weights` [784,10] and `softmax/biases` [10], both zero,
+/// Softmax regression: `softmax/weights` `[784,10]` and `softmax/biases` `[10]`, both zero,
 /// logits `softmax/add`, mean sparse softmax cross-entropy, SGD (decay, L2 and EMA only
 /// when configured), `global_step`, NoOp `train`.
 pub fn softmax(c: &ModelConfig) -> Result<ModelGraph> {
