@@ -100,6 +100,45 @@ fn retrained_graph_classifies_held_out_images_as_tensorflow_does() -> TestResult
         "probabilities differ from TensorFlow's by {worst}"
     );
 
+    // `cairn classify` runs the retrained graph with its labels file.
+    let files: Vec<PathBuf> = tf["held_out"]
+        .as_array()
+        .ok_or("held_out")?
+        .iter()
+        .map(|c| c["file"].as_str().map(|f| dir.join(f)).ok_or("file"))
+        .collect::<Result<_, _>>()?;
+    let out = cairn()
+        .arg("classify")
+        .arg(&pb)
+        .args(&files)
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--output-tensor")
+        .arg("final_result:0")
+        .arg("--top-k")
+        .arg("1")
+        .arg("--json")
+        .output()?;
+    assert!(
+        out.status.success(),
+        "cairn classify failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let classified: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let images = classified["images"].as_array().ok_or("images")?;
+    assert_eq!(images.len(), files.len());
+    for (img, case) in images
+        .iter()
+        .zip(tf["held_out"].as_array().ok_or("held_out")?)
+    {
+        let want = case["class"].as_str().ok_or("class")?.replace('_', " ");
+        assert_eq!(
+            img["top"][0]["label"].as_str(),
+            Some(want.as_str()),
+            "{img}"
+        );
+    }
+
     // A second run with the same cache computes nothing.
     let again = cairn()
         .arg("retrain")
