@@ -100,7 +100,9 @@ fn upsample(f: &Frame, c: &Component, p: &Plane) -> Vec<u8> {
     let mut wide = vec![0u8; c.width * hs.max(1) + 2];
     for y in 0..h {
         let dst = &mut out[y * w..(y + 1) * w];
-        if hs == 1 && vs == 1 {
+        // Full resolution only: with a non-integral ratio (h 2 of hmax 3, found by
+        // fuzzing) `hs` is 1 too but the rows are shorter than the frame.
+        if c.h == f.hmax && c.v == f.vmax {
             dst.copy_from_slice(&row(p, c, y as isize)[..w]);
         } else if exact && hs == 2 && vs == 1 {
             h2_fancy(row(p, c, y as isize), &mut wide[..2 * c.width]);
