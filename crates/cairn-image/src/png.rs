@@ -26,7 +26,7 @@ fn check_palette(bytes: &[u8]) -> Result<()> {
     while let Some(header) = bytes.get(pos..pos.saturating_add(8)) {
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = &header[4..8];
-        if kind == b"PLTE" && (len == 0 || len % 3 != 0 || len > 768) {
+        if kind == b"PLTE" && (len == 0 || !len.is_multiple_of(3) || len > 768) {
             return Err(Error::Corrupt {
                 format: Format::Png,
                 what: format!(
