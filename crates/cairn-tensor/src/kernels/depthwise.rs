@@ -48,6 +48,15 @@ pub fn depthwise_conv2d(
                     let Some(ix) = g.in_x(ox, kx) else { continue };
                     let xs = &x_img[(iy * g.iw + ix) * fc..][..fc];
                     let ws = &w[(ky * kw + kx) * oc..][..oc];
+                    if mult == 1 {
+                        // One filter per channel (MobileNet): a straight vectorizable
+                        // multiply-add over the channels; the same order of sums per
+                        // output element as the general loop below.
+                        for ((a, &xv), &wv) in acc.iter_mut().zip(xs).zip(ws) {
+                            *a += xv * wv;
+                        }
+                        continue;
+                    }
                     for (c, &xv) in xs.iter().enumerate() {
                         let a = &mut acc[c * mult..(c + 1) * mult];
                         for (a, &wv) in a.iter_mut().zip(&ws[c * mult..(c + 1) * mult]) {
