@@ -8,10 +8,10 @@
 //! - [`optim`] (`cairn-optim`): SGD, momentum, Adam, decay, L2, moving averages;
 //! - [`mnist`] (`cairn-mnist`): IDX files, the 55k/5k/10k split, resumable batches;
 //! - [`summary`] (`cairn-summary`): TensorBoard event files (TFRecords of `Event`s);
-//! - [`retrain`] (`cairn-retrain`): transfer learning on a frozen image model, as `retrain.py`;
 //! - [`checkpoint`] (`cairn-checkpoint`), [`freeze`] (`cairn-freeze`): TensorFlow
 //!   checkpoints, the `Saver`, freezing to a `.pb`;
 //! - [`formats`] (`cairn-formats`): safetensors, `.npz` and `.npy`, for `cairn convert`;
+//! - [`retrain`] (`cairn-retrain`): transfer learning on a frozen image model, as `retrain.py`;
 //! - [`models`]: softmax regression and the classic 784-500-10 MLP;
 //! - [`Trainer`]: the training loop.
 //!

@@ -1,8 +1,8 @@
 //! End-to-end tests of the `cairn` command line.
 
 mod cli_checkpoint;
-mod cli_convert;
 mod cli_classify;
+mod cli_convert;
 mod cli_events;
 mod cli_graph;
 mod cli_lenet;
