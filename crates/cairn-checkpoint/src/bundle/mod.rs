@@ -9,6 +9,7 @@
 mod codec;
 mod entry;
 mod flusher;
+mod hugepages;
 mod naming;
 mod raw;
 mod read_into;

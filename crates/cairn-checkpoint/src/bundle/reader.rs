@@ -285,6 +285,12 @@ impl BundleReader {
         // checked by `locate`, so the storage has exactly `loc.size` bytes).
         let direct = raw::zeroed_for_read(dtype, loc.count).and_then(|mut storage| {
             let buf = raw::stored_bytes_mut(&mut storage).filter(|b| b.len() as u64 == loc.size)?;
+            if loc.shard.is_mapped() {
+                // Copies from a map fault in the fresh buffer from user space, where huge
+                // pages pay off (measured: 2.9 → 3.8-4.3 GB/s); `pread` copies in the
+                // kernel, where they did not (2.4-2.7 GB/s with them, 2.9-3.1 without).
+                super::hugepages::advise(buf);
+            }
             Some(
                 loc.shard
                     .read_into(loc.offset, buf)

@@ -84,6 +84,11 @@ impl Shard {
         &self.path
     }
 
+    /// True if the file is memory-mapped.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.source, Source::Mapped(_))
+    }
+
     /// The file's length in bytes.
     pub fn len(&self) -> u64 {
         self.len
