@@ -6,10 +6,32 @@
 use crate::{cairn, TestResult};
 use cairn::graph::{graphdef, Session};
 use cairn::tensor::Tensor;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))
+}
+
+/// `cairn retrain` of the 2015-style graph on `images`, writing `out` and `labels`.
+fn retrain(images: &Path, out: &Path, labels: &Path) -> Command {
+    let mut c = cairn();
+    c.arg("retrain")
+        .arg("--graph")
+        .arg(fixtures().join("images").join("inception2015_small.pb"))
+        .arg("--image-dir")
+        .arg(images)
+        .arg("--out")
+        .arg(out)
+        .arg("--labels-out")
+        .arg(labels);
+    c
+}
+
+/// The JSON object on the last line of `stdout`.
+fn last_json(stdout: Vec<u8>) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let text = String::from_utf8(stdout)?;
+    Ok(serde_json::from_str(text.lines().last().ok_or("no JSON")?)?)
 }
 
 #[test]
@@ -25,16 +47,7 @@ fn retrained_graph_classifies_held_out_images_as_tensorflow_does() -> TestResult
         .collect::<Result<_, _>>()?;
     let tmp = tempfile::tempdir()?;
     let (pb, labels) = (tmp.path().join("new.pb"), tmp.path().join("labels.txt"));
-    let out = cairn()
-        .arg("retrain")
-        .arg("--graph")
-        .arg(fixtures().join("images").join("inception2015_small.pb"))
-        .arg("--image-dir")
-        .arg(dir.join("images"))
-        .arg("--out")
-        .arg(&pb)
-        .arg("--labels-out")
-        .arg(&labels)
+    let out = retrain(&dir.join("images"), &pb, &labels)
         .arg("--bottleneck-dir")
         .arg(tmp.path().join("bottlenecks"))
         .arg("--json")
@@ -45,12 +58,7 @@ fn retrained_graph_classifies_held_out_images_as_tensorflow_does() -> TestResult
         "cairn retrain failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_str(
-        String::from_utf8(out.stdout)?
-            .lines()
-            .last()
-            .ok_or("no JSON")?,
-    )?;
+    let report = last_json(out.stdout)?;
     assert_eq!(report["labels"], tf["labels"]);
     assert_eq!(report["images"], tf["cairn_report"]["images"]);
     assert_eq!(report["output"], "final_result:0");
@@ -140,16 +148,8 @@ fn retrained_graph_classifies_held_out_images_as_tensorflow_does() -> TestResult
     }
 
     // A second run with the same cache computes nothing.
-    let again = cairn()
-        .arg("retrain")
-        .arg("--graph")
-        .arg(fixtures().join("images").join("inception2015_small.pb"))
-        .arg("--image-dir")
-        .arg(dir.join("images"))
-        .arg("--out")
-        .arg(tmp.path().join("again.pb"))
-        .arg("--labels-out")
-        .arg(tmp.path().join("again.txt"))
+    let (again_pb, again_labels) = (tmp.path().join("again.pb"), tmp.path().join("again.txt"));
+    let again = retrain(&dir.join("images"), &again_pb, &again_labels)
         .arg("--bottleneck-dir")
         .arg(tmp.path().join("bottlenecks"))
         .arg("--json")
@@ -162,17 +162,9 @@ fn retrained_graph_classifies_held_out_images_as_tensorflow_does() -> TestResult
         "--quiet printed {:?}",
         String::from_utf8_lossy(&again.stderr)
     );
-    let r2: serde_json::Value = serde_json::from_str(
-        String::from_utf8(again.stdout)?
-            .lines()
-            .last()
-            .ok_or("no JSON")?,
-    )?;
+    let r2 = last_json(again.stdout)?;
     assert_eq!(r2["bottlenecks_computed"], 0);
-    assert_eq!(
-        std::fs::read(&pb)?,
-        std::fs::read(tmp.path().join("again.pb"))?
-    );
+    assert_eq!(std::fs::read(&pb)?, std::fs::read(&again_pb)?);
     Ok(())
 }
 
@@ -184,17 +176,12 @@ fn retrain_errors_name_the_problem() -> TestResult {
         fixtures().join("images").join("img_420.jpg"),
         tmp.path().join("only_one_class").join("a.jpg"),
     )?;
-    let out = cairn()
-        .arg("retrain")
-        .arg("--graph")
-        .arg(fixtures().join("images").join("inception2015_small.pb"))
-        .arg("--image-dir")
-        .arg(tmp.path())
-        .arg("--out")
-        .arg(tmp.path().join("x.pb"))
-        .arg("--labels-out")
-        .arg(tmp.path().join("x.txt"))
-        .output()?;
+    let out = retrain(
+        tmp.path(),
+        &tmp.path().join("x.pb"),
+        &tmp.path().join("x.txt"),
+    )
+    .output()?;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at least 2"), "{err}");
