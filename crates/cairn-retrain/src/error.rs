@@ -27,7 +27,7 @@ pub enum Error {
         /// What was being done.
         context: String,
         /// The graph error.
-        source: cairn_graph::Error,
+        source: Box<cairn_graph::Error>,
     },
     /// An image could not be decoded.
     #[error("{path}: {source}")]
@@ -69,7 +69,10 @@ impl Error {
 
     pub(crate) fn graph(context: impl Into<String>) -> impl FnOnce(cairn_graph::Error) -> Error {
         let context = context.into();
-        move |source| Error::Graph { context, source }
+        move |source| Error::Graph {
+            context,
+            source: Box::new(source),
+        }
     }
 }
 

@@ -225,7 +225,7 @@ impl Trainer {
         if cfg.batch_size == 0 {
             return Err(Error::Option("batch size 0".into()));
         }
-        let mut rng = Rng(cfg.seed ^ 0x5EED_0F_BA7C4E5);
+        let mut rng = Rng(cfg.seed ^ 0x0005_EED0_FBA7_C4E5);
         let x_name = format!("{BOTTLENECK_INPUT}:0");
         let y_name = format!("{GROUND_TRUTH}:0");
         for step in 1..=cfg.steps {

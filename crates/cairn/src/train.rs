@@ -152,6 +152,32 @@ impl Trainer {
 
     /// Accuracy on `set` with the EMA weights (`ema`) or the trained ones.
     pub fn evaluate(&mut self, which: Split, ema: bool) -> Result<f64, Error> {
+        let chunk = match self.model.kind {
+            ModelKind::Lenet => EVAL_CHUNK,
+            _ => usize::MAX,
+        };
+        self.evaluate_chunked(which, ema, chunk, &mut |_, _| {})
+    }
+
+    /// Like [`Trainer::evaluate`], scoring the split [`EVAL_CHUNK`] examples at a time
+    /// and calling `progress(done, total)` after each piece (for a progress bar). The
+    /// accuracy is the exact fraction of correct examples.
+    pub fn evaluate_with_progress(
+        &mut self,
+        which: Split,
+        ema: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<f64, Error> {
+        self.evaluate_chunked(which, ema, EVAL_CHUNK, progress)
+    }
+
+    fn evaluate_chunked(
+        &mut self,
+        which: Split,
+        ema: bool,
+        chunk: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<f64, Error> {
         let set: &DataSet = match which {
             Split::Train => &self.data.train,
             Split::Validation => &self.data.validation,
@@ -163,10 +189,7 @@ impl Trainer {
         let fetch = if ema { &m.accuracy } else { &m.accuracy_raw };
         // Convolutional activations of the whole set would not fit in memory: score
         // chunks and weight their accuracies by size.
-        let chunk = match m.kind {
-            ModelKind::Lenet => EVAL_CHUNK,
-            _ => set.len().max(1),
-        };
+        let chunk = chunk.clamp(1, set.len().max(1));
         let mut correct = 0f64;
         for start in (0..set.len()).step_by(chunk) {
             let n = chunk.min(set.len() - start);
@@ -181,6 +204,7 @@ impl Trainer {
                 &[],
             )?;
             let acc = out[0].scalar_value::<f32>()? as f64;
+            progress(start + n, set.len());
             if n == set.len() {
                 return Ok(acc);
             }
@@ -190,8 +214,8 @@ impl Trainer {
     }
 }
 
-/// Images per evaluation run of a convolutional model.
-const EVAL_CHUNK: usize = 1000;
+/// Images per evaluation run of a convolutional model, and per progress update.
+pub const EVAL_CHUNK: usize = 1000;
 
 /// A part of MNIST.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

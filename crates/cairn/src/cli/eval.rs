@@ -79,12 +79,15 @@ fn score(data: &cairn::mnist::Mnist, prefix: &Path, a: &EvalArgs) -> Result<serd
         SplitArg::Test => Split::Test,
         SplitArg::Validation => Split::Validation,
     };
-    let acc = t.evaluate(split, ema)?;
     spinner.finish();
     let examples = match split {
         Split::Test => data.test.len(),
         _ => data.validation.len(),
     };
+    let bar = Progress::examples(examples as u64, quiet());
+    bar.set_message(&format!("scoring {}", prefix.display()));
+    let acc = t.evaluate_with_progress(split, ema, &mut |done, _| bar.set(done as u64))?;
+    bar.finish();
     Ok(serde_json::json!({
         "checkpoint": prefix.display().to_string(),
         "step": r.step,

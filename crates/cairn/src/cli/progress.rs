@@ -41,6 +41,7 @@ pub fn note(s: &str) {
 enum Unit {
     Steps,
     Bytes,
+    Examples,
     Spinner,
 }
 
@@ -80,6 +81,10 @@ impl Progress {
                     ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
                     "{bar:40} {bytes}/{total_bytes}  {binary_bytes_per_sec}  ETA {eta}  {msg}",
                 ),
+                Unit::Examples => (
+                    ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
+                    "{bar:40} {pos}/{len} examples  {per_sec}  ETA {eta}  {msg}",
+                ),
                 Unit::Spinner => (
                     ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
                     "{spinner} {msg} ({elapsed})",
@@ -110,7 +115,7 @@ impl Progress {
             unit,
             total,
             plain,
-            plain_lines: unit == Unit::Bytes,
+            plain_lines: matches!(unit, Unit::Bytes | Unit::Examples),
         }
     }
 
@@ -124,6 +129,12 @@ impl Progress {
     /// ETA, or in plain mode a line every few seconds and one at the end.
     pub fn bytes(total: u64, quiet: bool) -> Progress {
         Progress::build(Unit::Bytes, 0, total, quiet)
+    }
+
+    /// `total` examples to score (`cairn eval`): a bar with examples/s and ETA, or in
+    /// plain mode a line every few seconds (none for a short evaluation).
+    pub fn examples(total: u64, quiet: bool) -> Progress {
+        Progress::build(Unit::Examples, 0, total, quiet)
     }
 
     /// Work of unknown length labelled `what` (`scoring model.ckpt-300`): a spinner with
@@ -212,7 +223,7 @@ impl Progress {
             b.finish_and_clear();
         }
         if let Some(Ok(p)) = self.plain.as_ref().map(|m| m.lock()) {
-            if self.plain_lines {
+            if self.unit == Unit::Bytes {
                 eprintln!("{}", self.plain_status(&p));
             }
         }
@@ -239,6 +250,7 @@ fn rate_eta(p: &Plain, total: u64, unit: Unit) -> String {
     let left = total.saturating_sub(p.pos) as f64 / rate;
     let rate = match unit {
         Unit::Bytes => format!("{}/s", human_bytes(rate as u64)),
+        Unit::Examples => format!("{rate:.0} examples/s"),
         _ => format!("{rate:.0} steps/s"),
     };
     format!(" ({rate}, ETA {})", human_duration(left))
