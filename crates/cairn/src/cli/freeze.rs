@@ -3,8 +3,9 @@
 use super::progress::{quiet, Progress};
 use super::run::load_graph;
 use anyhow::{bail, Context, Result};
+use cairn::tensor::Tensor;
 use cairn_checkpoint::BundleReader;
-use cairn_freeze::{freeze, FreezeOptions};
+use cairn_freeze::{freeze, FreezeOptions, VariableValues};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -32,6 +33,23 @@ pub struct FreezeArgs {
 }
 
 /// Runs `cairn freeze`.
+/// Checkpoint values that move a progress bar by their size as freezing reads them.
+struct Counted<'a> {
+    reader: &'a BundleReader,
+    bar: &'a Progress,
+}
+
+impl VariableValues for Counted<'_> {
+    fn value(&self, key: &str) -> cairn_freeze::Result<Option<Tensor>> {
+        let v = self.reader.value(key)?;
+        if let Some(t) = &v {
+            self.bar
+                .inc((t.len() * t.dtype().size().unwrap_or(1)) as u64);
+        }
+        Ok(v)
+    }
+}
+
 pub fn run(a: FreezeArgs) -> Result<()> {
     let prefix = cairn_checkpoint::resolve(&a.checkpoint)?;
     let meta = match &a.meta {
@@ -54,17 +72,29 @@ pub fn run(a: FreezeArgs) -> Result<()> {
         output_nodes: a.output_nodes.clone(),
         ema: a.ema,
     };
-    spinner.set_message(&format!("freezing with {}", prefix.display()));
+    spinner.finish();
+    // A bar over the checkpoint's bytes (freezing reads the variables it needs of them).
+    let total: u64 = reader
+        .list()
+        .iter()
+        .map(|e| (e.shape.num_elements() * e.dtype.size().unwrap_or(1)) as u64)
+        .sum();
+    let bar = Progress::bytes(total, quiet());
+    bar.set_message(&format!("freezing with {}", prefix.display()));
+    let counted = Counted {
+        reader: &reader,
+        bar: &bar,
+    };
     let frozen =
-        freeze(&graph, &reader, &opts).with_context(|| format!("freezing {}", meta.display()))?;
+        freeze(&graph, &counted, &opts).with_context(|| format!("freezing {}", meta.display()))?;
+    bar.set(total);
+    bar.finish();
     let bytes = if a.out.extension().is_some_and(|e| e == "pbtxt") {
         cairn::graph::graphdef::to_graph_def_text(&frozen.graph)?.into_bytes()
     } else {
         frozen.to_bytes()
     };
-    spinner.set_message(&format!("writing {}", a.out.display()));
     std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
-    spinner.finish();
     if a.json {
         let converted: Vec<_> = frozen
             .converted
