@@ -147,20 +147,7 @@ pub fn run(repo: &Path, args: &BenchArgs) -> Result<()> {
 /// Builds `cairn` in release and returns its path; `$CAIRN_BENCH_BIN`, if set, names an
 /// already-built binary instead (no build).
 fn cairn_binary(repo: &Path) -> Result<PathBuf> {
-    if let Some(bin) = std::env::var_os("CAIRN_BENCH_BIN") {
-        return Ok(bin.into());
-    }
-    eprintln!("xtask: cargo build --release -p cairn");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "cairn"])
-        .current_dir(repo)
-        .status()
-        .context("starting cargo")?;
-    if !status.success() {
-        bail!("`cargo build --release -p cairn` failed ({status})");
-    }
-    Ok(repo.join("target").join("release").join("cairn"))
+    crate::cairn_bin::cairn_binary(repo, "CAIRN_BENCH_BIN")
 }
 
 fn python_command(python: &Python, repo: &Path, script: &str) -> Command {

@@ -281,24 +281,8 @@ fn kill(child: &mut Child) -> Result<()> {
     }
 }
 
-/// `CAIRN_BIN`, else `cargo build --release -p cairn`.
 fn cairn_binary(repo: &Path) -> Result<PathBuf> {
-    if let Some(bin) = std::env::var_os("CAIRN_BIN") {
-        return Ok(bin.into());
-    }
-    eprintln!("xtask: cargo build --release -p cairn");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "cairn"])
-        .current_dir(repo)
-        .status()
-        .context("starting cargo")?;
-    if !status.success() {
-        bail!(
-            "`cargo build --release -p cairn` failed ({status}); set CAIRN_BIN to use a built one"
-        );
-    }
-    Ok(repo.join("target").join("release").join("cairn"))
+    crate::cairn_bin::cairn_binary(repo, "CAIRN_BIN")
 }
 
 /// SplitMix64: reproducible kill times from `--seed`.

@@ -12,6 +12,7 @@
 //! Python is found by [`python`]; arguments are parsed by [`flags`].
 
 mod bench;
+mod cairn_bin;
 mod crash_test;
 mod fixtures;
 mod flags;
