@@ -12,6 +12,7 @@
 //! depend on the number of threads. A 1×1, stride-1 convolution skips im2col.
 
 use super::gemm::{matmul_f32_slices, MatmulDims};
+use super::packed::PackedB;
 use crate::{Error, Result, Tensor};
 use rayon::prelude::*;
 
@@ -278,6 +279,19 @@ pub fn conv2d(input: &Tensor, filter: &Tensor, win: &Window2d, out: &mut Tensor)
 
 /// [`conv2d`] on checked slices: `x` is `[n, ih, iw, ic]`, `w` `[patch, oc]`, `o` the output.
 pub(crate) fn conv2d_slices(x: &[f32], w: &[f32], g: &ConvGeom, o: &mut [f32]) -> Result<()> {
+    let (oc, k) = (g.oc, g.patch());
+    if o.is_empty() {
+        return Ok(());
+    }
+    if super::packed::available() {
+        let packed = PackedB::pack(w, k, oc, false)?;
+        return super::conv_packed::conv2d_packed(x, &packed, g, None, o);
+    }
+    conv2d_portable(x, w, g, o)
+}
+
+/// The convolution through `matrixmultiply` (any CPU): each tile's GEMM packs the filter.
+pub(crate) fn conv2d_portable(x: &[f32], w: &[f32], g: &ConvGeom, o: &mut [f32]) -> Result<()> {
     let (pos, oc, k) = (g.positions(), g.oc, g.patch());
     if o.is_empty() {
         return Ok(());

@@ -176,7 +176,7 @@ mod tests {
                          oh in 1usize..12, ow in 1usize..12, m in 0usize..3, seed in any::<u64>()) {
             let mode = [ResizeMode::Legacy, ResizeMode::AlignCorners, ResizeMode::HalfPixelCenters][m];
             let n = b * h * w * c;
-            let x: Vec<f32> = (0..n).map(|i| ((i as u64 * 2654435761 ^ seed) % 1000) as f32 / 100.0 - 5.0).collect();
+            let x: Vec<f32> = (0..n).map(|i| (((i as u64 * 2654435761) ^ seed) % 1000) as f32 / 100.0 - 5.0).collect();
             let t = Tensor::from_vec([b, h, w, c], x.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut out = Tensor::default();
             resize_bilinear(&t, oh, ow, mode, &mut out).map_err(|e| TestCaseError::fail(e.to_string()))?;

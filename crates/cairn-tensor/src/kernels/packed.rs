@@ -1,0 +1,335 @@
+//! GEMM against a pre-packed right-hand matrix, with an AVX-512 micro-kernel.
+//!
+//! Convolutions multiply many small tiles of im2col rows by the same filter matrix. A
+//! general GEMM repacks that matrix for every tile; here it is packed once ([`PackedB`]) —
+//! once per call in training, once per plan for the constant filters of a frozen graph —
+//! and every tile, on every thread, streams the same packed panels.
+//!
+//! Layout of [`PackedB`]: the `k` rows are cut into blocks of [`KC`]; inside a block of
+//! `kl` rows, each panel of [`NR`] columns is stored as `kl × NR` contiguous floats (the
+//! last panel zero-padded). The micro-kernel holds an `R × 32` block of `C` (`R ≤ 12`) in
+//! 24 of the 32 vector registers, broadcasting one element of each `A` row per step.
+//!
+//! Determinism: each element of `C` is a sum over `k` in increasing order, split at fixed
+//! block boundaries; nothing depends on threads. The sums are ordered differently from
+//! `matrixmultiply`'s, so results differ from the dense path by rounding only.
+//!
+//! The AVX-512 path is taken when the CPU has `avx512f` ([`available`]); callers fall back
+//! to the general GEMM otherwise.
+
+use super::gemm::{matmul_f32_slices, MatmulDims};
+use crate::{Error, Result};
+
+/// Columns of a packed panel (two 16-float vectors).
+pub const NR: usize = 32;
+/// Rows of `C` held in registers by the micro-kernel.
+const MR: usize = 12;
+/// Rows of `B` per block: a `KC × NR` panel (32 KiB) stays in L1.
+pub const KC: usize = 256;
+
+/// True when this CPU runs the packed micro-kernel (x86-64 with AVX-512F).
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A matrix `B [k, n]` packed into column panels for [`gemm_packed`].
+#[derive(Clone, Debug, Default)]
+pub struct PackedB {
+    k: usize,
+    n: usize,
+    /// The row-major source, kept for the fallback path.
+    source: Vec<f32>,
+    data: Vec<f32>,
+}
+
+impl PackedB {
+    /// Packs `b`, stored row-major `[k, n]` (or `[n, k]` when `transposed`).
+    pub fn pack(b: &[f32], k: usize, n: usize, transposed: bool) -> Result<PackedB> {
+        if k.checked_mul(n) != Some(b.len()) {
+            return Err(Error::Invalid {
+                op: "MatMul",
+                what: format!("a matrix of {} elements is not {k}×{n}", b.len()),
+            });
+        }
+        let panels = n.div_ceil(NR);
+        let at = |p: usize, j: usize| {
+            if transposed {
+                b[j * k + p]
+            } else {
+                b[p * n + j]
+            }
+        };
+        if !available() {
+            let source = if transposed {
+                (0..k * n).map(|i| at(i / n, i % n)).collect()
+            } else {
+                b.to_vec()
+            };
+            return Ok(PackedB {
+                k,
+                n,
+                source,
+                data: Vec::new(),
+            });
+        }
+        let mut data = vec![0.0f32; k * panels * NR];
+        let mut p0 = 0;
+        while p0 < k {
+            let kl = KC.min(k - p0);
+            let block = &mut data[p0 * panels * NR..(p0 + kl) * panels * NR];
+            for (jp, panel) in block.chunks_exact_mut(kl * NR).enumerate() {
+                let j0 = jp * NR;
+                let cols = NR.min(n - j0);
+                for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
+                    for (c, v) in row[..cols].iter_mut().enumerate() {
+                        *v = at(p0 + p, j0 + c);
+                    }
+                }
+            }
+            p0 += kl;
+        }
+        Ok(PackedB {
+            k,
+            n,
+            source: Vec::new(),
+            data,
+        })
+    }
+
+    /// Rows of `B` (the contracted dimension).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Columns of `B`.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+}
+
+/// `c[m, n] = a[m, k] · B`, with `a` row-major `[m, k]` and `c` row-major `[m, n]`.
+pub fn gemm_packed(a: &[f32], m: usize, b: &PackedB, c: &mut [f32]) -> Result<()> {
+    let (k, n) = (b.k, b.n);
+    if m.checked_mul(k) != Some(a.len()) || m.checked_mul(n) != Some(c.len()) {
+        return Err(Error::Invalid {
+            op: "MatMul",
+            what: format!(
+                "slices of {} and {} elements do not fit m={m}, k={k}, n={n}",
+                a.len(),
+                c.len()
+            ),
+        });
+    }
+    if c.is_empty() {
+        return Ok(());
+    }
+    if k == 0 {
+        c.fill(0.0);
+        return Ok(());
+    }
+    if b.data.is_empty() {
+        let dims = MatmulDims {
+            m,
+            k,
+            n,
+            transpose_a: false,
+            transpose_b: false,
+        };
+        return matmul_f32_slices(a, &b.source, dims, c);
+    }
+    #[cfg(target_arch = "x86_64")]
+    avx512::gemm(a, m, b, c);
+    Ok(())
+}
+
+/// The only `unsafe` of this module: AVX-512 intrinsics on bounds-checked slices.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx512 {
+    use super::{PackedB, KC, MR, NR};
+    use std::arch::x86_64::*;
+
+    /// `c = a · b`; `b.data` is packed (so the CPU has AVX-512F) and the sizes are checked.
+    pub(super) fn gemm(a: &[f32], m: usize, b: &PackedB, c: &mut [f32]) {
+        let (k, n) = (b.k, b.n);
+        let panels = n.div_ceil(NR);
+        assert!(a.len() == m * k && c.len() == m * n && b.data.len() == k * panels * NR);
+        let mut p0 = 0;
+        while p0 < k {
+            let kl = KC.min(k - p0);
+            let block = &b.data[p0 * panels * NR..(p0 + kl) * panels * NR];
+            for (jp, panel) in block.chunks_exact(kl * NR).enumerate() {
+                let j0 = jp * NR;
+                let cols = NR.min(n - j0);
+                let mut i0 = 0;
+                while i0 < m {
+                    let rows = MR.min(m - i0);
+                    let a_at = i0 * k + p0;
+                    let c_at = i0 * n + j0;
+                    // Bounds of what the kernel touches, checked here once.
+                    assert!(a_at + (rows - 1) * k + kl <= a.len());
+                    assert!(c_at + (rows - 1) * n + cols <= c.len());
+                    // SAFETY: `gemm` is reached only when `PackedB::pack` saw AVX-512F; the
+                    // asserts above bound every read of `a` (rows of `kl` from `a_at`, stride
+                    // `k`) and every write of `c` (`cols` from `c_at`, stride `n`); `panel`
+                    // holds `kl × NR` floats.
+                    unsafe {
+                        let (ap, cp, bp) = (
+                            a.as_ptr().add(a_at),
+                            c.as_mut_ptr().add(c_at),
+                            panel.as_ptr(),
+                        );
+                        let acc = p0 > 0;
+                        match rows {
+                            12 => kernel::<12>(kl, ap, k, bp, cp, n, cols, acc),
+                            11 => kernel::<11>(kl, ap, k, bp, cp, n, cols, acc),
+                            10 => kernel::<10>(kl, ap, k, bp, cp, n, cols, acc),
+                            9 => kernel::<9>(kl, ap, k, bp, cp, n, cols, acc),
+                            8 => kernel::<8>(kl, ap, k, bp, cp, n, cols, acc),
+                            7 => kernel::<7>(kl, ap, k, bp, cp, n, cols, acc),
+                            6 => kernel::<6>(kl, ap, k, bp, cp, n, cols, acc),
+                            5 => kernel::<5>(kl, ap, k, bp, cp, n, cols, acc),
+                            4 => kernel::<4>(kl, ap, k, bp, cp, n, cols, acc),
+                            3 => kernel::<3>(kl, ap, k, bp, cp, n, cols, acc),
+                            2 => kernel::<2>(kl, ap, k, bp, cp, n, cols, acc),
+                            _ => kernel::<1>(kl, ap, k, bp, cp, n, cols, acc),
+                        }
+                    }
+                    i0 += rows;
+                }
+            }
+            p0 += kl;
+        }
+    }
+
+    /// `C[R, cols] (+)= A[R, kl] · P[kl, NR]` with `A` rows `lda` apart and `C` rows `ldc`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; `a` is readable for `R` rows of `kl`, `p` for `kl × NR`
+    /// floats, `c` writable for `R` rows of `cols ≤ NR`.
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn kernel<const R: usize>(
+        kl: usize,
+        a: *const f32,
+        lda: usize,
+        p: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        cols: usize,
+        accumulate: bool,
+    ) {
+        let mut acc = [[_mm512_setzero_ps(); 2]; R];
+        for q in 0..kl {
+            let b0 = _mm512_loadu_ps(p.add(q * NR));
+            let b1 = _mm512_loadu_ps(p.add(q * NR + 16));
+            for (r, row) in acc.iter_mut().enumerate() {
+                let av = _mm512_set1_ps(*a.add(r * lda + q));
+                row[0] = _mm512_fmadd_ps(av, b0, row[0]);
+                row[1] = _mm512_fmadd_ps(av, b1, row[1]);
+            }
+        }
+        let m0: __mmask16 = if cols >= 16 {
+            0xFFFF
+        } else {
+            (1u16 << cols) - 1
+        };
+        let m1: __mmask16 = if cols >= NR {
+            0xFFFF
+        } else if cols > 16 {
+            (1u16 << (cols - 16)) - 1
+        } else {
+            0
+        };
+        for (r, row) in acc.iter().enumerate() {
+            let cr = c.add(r * ldc);
+            let (mut v0, mut v1) = (row[0], row[1]);
+            if accumulate {
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr.add(16)));
+            }
+            _mm512_mask_storeu_ps(cr, m0, v0);
+            _mm512_mask_storeu_ps(cr.add(16), m1, v1);
+        }
+    }
+
+    const _: () = assert!(KC > 0 && MR == 12);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut c = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = 0.0f64;
+                for p in 0..k {
+                    s += f64::from(a[i * k + p]) * f64::from(b[p * n + j]);
+                }
+                c[i * n + j] = s as f32;
+            }
+        }
+        c
+    }
+
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        (0..len)
+            .map(|i| {
+                let h = (i as u32 ^ seed).wrapping_mul(2_654_435_761);
+                (h >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_naive_on_edge_shapes() -> Result<()> {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (13, 7, 33),
+            (12, 256, 32),
+            (25, 257, 70),
+            (3, 600, 5),
+            (40, 513, 64),
+        ] {
+            let a = values(m * k, 1);
+            let b = values(k * n, 2);
+            let want = naive(&a, &b, m, k, n);
+            let packed = PackedB::pack(&b, k, n, false)?;
+            let mut c = vec![f32::NAN; m * n];
+            gemm_packed(&a, m, &packed, &mut c)?;
+            for (x, y) in c.iter().zip(&want) {
+                assert!(
+                    (x - y).abs() <= 1e-5 * (k as f32).sqrt(),
+                    "{m}x{k}x{n}: {x} vs {y}"
+                );
+            }
+            // The same matrix stored transposed packs to the same panels.
+            let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+            let mut c2 = vec![f32::NAN; m * n];
+            gemm_packed(&a, m, &PackedB::pack(&bt, k, n, true)?, &mut c2)?;
+            assert_eq!(c, c2);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn empty_and_mismatched_sizes() -> Result<()> {
+        let p = PackedB::pack(&[], 0, 3, false)?;
+        let mut c = vec![1.0; 6];
+        gemm_packed(&[], 2, &p, &mut c)?;
+        assert_eq!(c, vec![0.0; 6]);
+        assert!(PackedB::pack(&[1.0; 5], 2, 3, false).is_err());
+        let p = PackedB::pack(&[1.0; 6], 2, 3, false)?;
+        assert!(gemm_packed(&[1.0; 3], 2, &p, &mut c).is_err());
+        Ok(())
+    }
+}
