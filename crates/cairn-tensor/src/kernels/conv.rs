@@ -188,9 +188,15 @@ impl ConvGeom {
         [self.n, self.oh, self.ow, self.oc]
     }
 
-    /// True for a 1×1 window, stride 1, no padding: the input is already the im2col matrix.
+    /// True for a 1×1 window, stride 1, no padding (before or after): the input is already
+    /// the im2col matrix.
     pub fn is_pointwise(&self) -> bool {
-        self.kh == 1 && self.kw == 1 && self.s == [1, 1] && self.pad == [0, 0]
+        self.kh == 1
+            && self.kw == 1
+            && self.s == [1, 1]
+            && self.pad == [0, 0]
+            && self.oh == self.ih
+            && self.ow == self.iw
     }
 
     /// Input row `iy` for output row `oy` and window row `ky`, if inside the input.
