@@ -24,6 +24,8 @@ use crate::{Error, Result};
 pub const NR: usize = 32;
 /// Rows of `C` held in registers by the micro-kernel.
 const MR: usize = 12;
+/// Rows of `A` per cache block (a multiple of [`MR`]).
+const MC: usize = 144;
 /// Rows of `B` per block: a `KC × NR` panel (32 KiB) stays in L1.
 pub const KC: usize = 256;
 
@@ -153,7 +155,7 @@ pub fn gemm_packed(a: &[f32], m: usize, b: &PackedB, c: &mut [f32]) -> Result<()
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod avx512 {
-    use super::{PackedB, KC, MR, NR};
+    use super::{PackedB, KC, MC, MR, NR};
     use std::arch::x86_64::*;
 
     /// `c = a · b`; `b.data` is packed (so the CPU has AVX-512F) and the sizes are checked.
@@ -165,44 +167,49 @@ mod avx512 {
         while p0 < k {
             let kl = KC.min(k - p0);
             let block = &b.data[p0 * panels * NR..(p0 + kl) * panels * NR];
-            for (jp, panel) in block.chunks_exact(kl * NR).enumerate() {
-                let j0 = jp * NR;
-                let cols = NR.min(n - j0);
-                let mut i0 = 0;
-                while i0 < m {
-                    let rows = MR.min(m - i0);
-                    let a_at = i0 * k + p0;
-                    let c_at = i0 * n + j0;
-                    // Bounds of what the kernel touches, checked here once.
-                    assert!(a_at + (rows - 1) * k + kl <= a.len());
-                    assert!(c_at + (rows - 1) * n + cols <= c.len());
-                    // SAFETY: `gemm` is reached only when `PackedB::pack` saw AVX-512F; the
-                    // asserts above bound every read of `a` (rows of `kl` from `a_at`, stride
-                    // `k`) and every write of `c` (`cols` from `c_at`, stride `n`); `panel`
-                    // holds `kl × NR` floats.
-                    unsafe {
-                        let (ap, cp, bp) = (
-                            a.as_ptr().add(a_at),
-                            c.as_mut_ptr().add(c_at),
-                            panel.as_ptr(),
-                        );
-                        let acc = p0 > 0;
-                        match rows {
-                            12 => kernel::<12>(kl, ap, k, bp, cp, n, cols, acc),
-                            11 => kernel::<11>(kl, ap, k, bp, cp, n, cols, acc),
-                            10 => kernel::<10>(kl, ap, k, bp, cp, n, cols, acc),
-                            9 => kernel::<9>(kl, ap, k, bp, cp, n, cols, acc),
-                            8 => kernel::<8>(kl, ap, k, bp, cp, n, cols, acc),
-                            7 => kernel::<7>(kl, ap, k, bp, cp, n, cols, acc),
-                            6 => kernel::<6>(kl, ap, k, bp, cp, n, cols, acc),
-                            5 => kernel::<5>(kl, ap, k, bp, cp, n, cols, acc),
-                            4 => kernel::<4>(kl, ap, k, bp, cp, n, cols, acc),
-                            3 => kernel::<3>(kl, ap, k, bp, cp, n, cols, acc),
-                            2 => kernel::<2>(kl, ap, k, bp, cp, n, cols, acc),
-                            _ => kernel::<1>(kl, ap, k, bp, cp, n, cols, acc),
+            // Rows of `A` in blocks of MC: a block's `MC × kl` floats stay in L2 while
+            // every column panel passes over them.
+            for i_block in (0..m).step_by(MC) {
+                let i_end = (i_block + MC).min(m);
+                for (jp, panel) in block.chunks_exact(kl * NR).enumerate() {
+                    let j0 = jp * NR;
+                    let cols = NR.min(n - j0);
+                    let mut i0 = i_block;
+                    while i0 < i_end {
+                        let rows = MR.min(i_end - i0);
+                        let a_at = i0 * k + p0;
+                        let c_at = i0 * n + j0;
+                        // Bounds of what the kernel touches, checked here once.
+                        assert!(a_at + (rows - 1) * k + kl <= a.len());
+                        assert!(c_at + (rows - 1) * n + cols <= c.len());
+                        // SAFETY: `gemm` is reached only when `PackedB::pack` saw AVX-512F; the
+                        // asserts above bound every read of `a` (rows of `kl` from `a_at`, stride
+                        // `k`) and every write of `c` (`cols` from `c_at`, stride `n`); `panel`
+                        // holds `kl × NR` floats.
+                        unsafe {
+                            let (ap, cp, bp) = (
+                                a.as_ptr().add(a_at),
+                                c.as_mut_ptr().add(c_at),
+                                panel.as_ptr(),
+                            );
+                            let acc = p0 > 0;
+                            match rows {
+                                12 => kernel::<12>(kl, ap, k, bp, cp, n, cols, acc),
+                                11 => kernel::<11>(kl, ap, k, bp, cp, n, cols, acc),
+                                10 => kernel::<10>(kl, ap, k, bp, cp, n, cols, acc),
+                                9 => kernel::<9>(kl, ap, k, bp, cp, n, cols, acc),
+                                8 => kernel::<8>(kl, ap, k, bp, cp, n, cols, acc),
+                                7 => kernel::<7>(kl, ap, k, bp, cp, n, cols, acc),
+                                6 => kernel::<6>(kl, ap, k, bp, cp, n, cols, acc),
+                                5 => kernel::<5>(kl, ap, k, bp, cp, n, cols, acc),
+                                4 => kernel::<4>(kl, ap, k, bp, cp, n, cols, acc),
+                                3 => kernel::<3>(kl, ap, k, bp, cp, n, cols, acc),
+                                2 => kernel::<2>(kl, ap, k, bp, cp, n, cols, acc),
+                                _ => kernel::<1>(kl, ap, k, bp, cp, n, cols, acc),
+                            }
                         }
+                        i0 += rows;
                     }
-                    i0 += rows;
                 }
             }
             p0 += kl;
