@@ -30,41 +30,47 @@ fn geom(op: &'static str, dims: &[usize], p: &Pool2d) -> Result<ConvGeom> {
     ConvGeom::new(op, dims, p.ksize[0], p.ksize[1], c, &p.window)
 }
 
-/// Calls `f(oy, ox, [(iy, ix)...])` with each output position's valid window positions.
-fn windows(g: &ConvGeom, mut f: impl FnMut(usize, &[usize])) {
+/// Calls `f(ox, cells)` for each output column of output row `oy`, with the flat input
+/// positions (`iy·iw + ix`) of its valid window cells in row-major order.
+fn row_windows(g: &ConvGeom, oy: usize, mut f: impl FnMut(usize, &[usize])) {
     let mut cells = Vec::with_capacity(g.kh * g.kw);
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            cells.clear();
-            for ky in 0..g.kh {
-                let Some(iy) = g.in_y(oy, ky) else { continue };
-                for kx in 0..g.kw {
-                    if let Some(ix) = g.in_x(ox, kx) {
-                        cells.push(iy * g.iw + ix);
-                    }
+    for ox in 0..g.ow {
+        cells.clear();
+        for ky in 0..g.kh {
+            let Some(iy) = g.in_y(oy, ky) else { continue };
+            for kx in 0..g.kw {
+                if let Some(ix) = g.in_x(ox, kx) {
+                    cells.push(iy * g.iw + ix);
                 }
             }
-            f(oy * g.ow + ox, &cells);
         }
+        f(ox, &cells);
     }
 }
 
-/// Splits input and output per image and runs `f(x_img, out_img)` in parallel.
-fn per_image(
+/// Calls `f(p, cells)` for every output position `p` of an image (see [`row_windows`]).
+fn windows(g: &ConvGeom, mut f: impl FnMut(usize, &[usize])) {
+    for oy in 0..g.oh {
+        row_windows(g, oy, |ox, cells| f(oy * g.ow + ox, cells));
+    }
+}
+
+/// Runs `f(x_img, oy, out_row)` for every output row of every image, in parallel: a batch
+/// of one still uses every core. Each output row is written by one thread.
+fn per_row(
     g: &ConvGeom,
     x: &[f32],
-    x_img: usize,
     o: &mut [f32],
-    o_img: usize,
-    f: impl Fn(&[f32], &mut [f32]) + Sync + Send,
+    f: impl Fn(&[f32], usize, &mut [f32]) + Sync + Send,
 ) {
-    if o_img == 0 || g.n == 0 {
+    let (x_img, row) = (g.ih * g.iw * g.ic, g.ow * g.ic);
+    if row == 0 || g.n == 0 || g.oh == 0 {
         return;
     }
-    let x_img = x_img.max(1);
-    o.par_chunks_mut(o_img)
-        .zip(x.par_chunks(x_img))
-        .for_each(|(o, x)| f(x, o));
+    o.par_chunks_mut(row).enumerate().for_each(|(i, o_row)| {
+        let (b, oy) = (i / g.oh, i % g.oh);
+        f(&x[b * x_img..(b + 1) * x_img], oy, o_row)
+    });
 }
 
 /// TensorFlow's `MaxPool`, float32.
@@ -73,8 +79,8 @@ pub fn max_pool(input: &Tensor, pool: &Pool2d, out: &mut Tensor) -> Result<()> {
     let x = input.as_slice::<f32>()?;
     let o = out.reset_as::<f32>(&g.out_dims())?;
     let c = g.ic;
-    per_image(&g, x, g.ih * g.iw * c, o, g.positions() * c, |x, o| {
-        windows(&g, |p, cells| {
+    per_row(&g, x, o, |x, oy, o| {
+        row_windows(&g, oy, |p, cells| {
             let acc = &mut o[p * c..(p + 1) * c];
             acc.fill(f32::NEG_INFINITY);
             for &cell in cells {
@@ -95,8 +101,8 @@ pub fn avg_pool(input: &Tensor, pool: &Pool2d, out: &mut Tensor) -> Result<()> {
     let x = input.as_slice::<f32>()?;
     let o = out.reset_as::<f32>(&g.out_dims())?;
     let c = g.ic;
-    per_image(&g, x, g.ih * g.iw * c, o, g.positions() * c, |x, o| {
-        windows(&g, |p, cells| {
+    per_row(&g, x, o, |x, oy, o| {
+        row_windows(&g, oy, |p, cells| {
             let acc = &mut o[p * c..(p + 1) * c];
             acc.fill(0.0);
             for &cell in cells {
@@ -142,22 +148,32 @@ pub fn max_pool_grad(
     dx.par_chunks_mut(x_img)
         .zip(x.par_chunks(x_img))
         .zip(d.par_chunks(d_img))
-        .for_each(|((dx, x), d)| {
-            windows(&g, |p, cells| {
-                for ch in 0..c {
-                    let mut best: Option<(usize, f32)> = None;
-                    for &cell in cells {
-                        let v = x[cell * c + ch];
-                        if best.is_none_or(|(_, m)| v > m) {
-                            best = Some((cell, v));
+        .for_each_init(
+            || (vec![0f32; c], vec![0usize; c]),
+            |(best, at), ((dx, x), d)| {
+                windows(&g, |p, cells| {
+                    let Some((&first, rest)) = cells.split_first() else {
+                        return;
+                    };
+                    // The first maximum in scan order wins: only a strictly larger
+                    // value replaces the running best, channel by channel.
+                    best.copy_from_slice(&x[first * c..(first + 1) * c]);
+                    at.fill(first);
+                    for &cell in rest {
+                        let row = &x[cell * c..(cell + 1) * c];
+                        for ((m, i), &v) in best.iter_mut().zip(at.iter_mut()).zip(row) {
+                            if v > *m {
+                                *m = v;
+                                *i = cell;
+                            }
                         }
                     }
-                    if let Some((cell, _)) = best {
-                        dx[cell * c + ch] += d[p * c + ch];
+                    for (ch, (&cell, &g)) in at.iter().zip(&d[p * c..(p + 1) * c]).enumerate() {
+                        dx[cell * c + ch] += g;
                     }
-                }
-            })
-        });
+                })
+            },
+        );
     Ok(())
 }
 

@@ -1,12 +1,21 @@
-//! `cairn bench-mlp`: median time of the MLP training step and of its two big GEMMs.
+//! `cairn bench-mlp`: median time of a training step (the MLP by default, or `--model
+//! lenet`), and for the MLP, of its two big GEMMs alone.
 
 use anyhow::Result;
 use cairn::models::ModelKind;
 use cairn::tensor::{kernels, Tensor};
 use cairn::{TrainOptions, Trainer};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// The model whose training step is timed.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Model {
+    Softmax,
+    Mlp,
+    Lenet,
+}
 
 /// Options of `cairn bench-mlp`.
 #[derive(Args, Debug)]
@@ -14,6 +23,9 @@ pub struct BenchArgs {
     /// Directory holding the MNIST files.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/mnist"))]
     data: PathBuf,
+    /// The model (`mlp`: also times its two big GEMMs alone).
+    #[arg(long, value_enum, default_value = "mlp")]
+    model: Model,
     /// Timed steps.
     #[arg(long, default_value_t = 2000)]
     steps: usize,
@@ -38,7 +50,12 @@ fn median(v: &mut [f64]) -> f64 {
 
 pub fn run(a: BenchArgs) -> Result<()> {
     let data = cairn::mnist::load(&a.data)?;
-    let mut t = Trainer::new(data, &TrainOptions::defaults(ModelKind::Mlp))?;
+    let kind = match a.model {
+        Model::Softmax => ModelKind::Softmax,
+        Model::Mlp => ModelKind::Mlp,
+        Model::Lenet => ModelKind::Lenet,
+    };
+    let mut t = Trainer::new(data, &TrainOptions::defaults(kind))?;
     for _ in 0..a.warmup {
         t.step()?;
     }
@@ -68,6 +85,25 @@ pub fn run(a: BenchArgs) -> Result<()> {
     }
     let step_min = times.iter().copied().fold(f64::INFINITY, f64::min);
     let step_median = median(&mut times);
+    if kind != ModelKind::Mlp {
+        if a.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "model": kind.name(),
+                    "step_ms_median": step_median,
+                    "step_ms_min": step_min,
+                    "steps": a.steps,
+                })
+            );
+        } else {
+            println!(
+                "{} step: median {step_median:.3} ms, min {step_min:.3} ms",
+                kind.name()
+            );
+        }
+        return Ok(());
+    }
 
     // The floor: the forward x·W1 and the weight gradient xᵀ·dh alone, on real batches.
     let w1 = t
@@ -110,6 +146,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         println!(
             "{}",
             serde_json::json!({
+                "model": "mlp",
                 "step_ms_median": step_median,
                 "step_ms_min": step_min,
                 "gemm_ms_median": gemm_median,

@@ -33,7 +33,7 @@ enum Command {
     Train(train::TrainArgs),
     /// Score a checkpoint on MNIST (with its moving averages by default).
     Eval(eval::EvalArgs),
-    /// Time the MLP training step and its two big GEMMs (used by `cargo xtask bench`).
+    /// Time a training step (MLP: also its two big GEMMs; `--model lenet`) for `cargo xtask bench`.
     #[command(name = "bench-mlp")]
     BenchMlp(bench_mlp::BenchArgs),
     /// Time saving and restoring a big checkpoint (used by `cargo xtask bench`).
