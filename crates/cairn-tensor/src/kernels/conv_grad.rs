@@ -8,6 +8,7 @@
 
 use super::conv::{conv_geom, gemm_dims, im2col, tile_rows, ConvGeom, Window2d};
 use super::gemm::{matmul_f32_slices, MatmulDims};
+use super::packed::{self, gemm_packed, gemm_strided, PackedB};
 use crate::{Error, Result, Tensor};
 use rayon::prelude::*;
 
@@ -56,6 +57,27 @@ pub fn conv2d_backprop_input(
     let img_in = g.ih * g.iw * g.ic;
     if img_in == 0 || pos == 0 {
         return Ok(());
+    }
+    if packed::available() {
+        // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k] with wᵀ packed once for every tile.
+        let wt = PackedB::pack(w, oc, k, true)?;
+        let rows = tile_rows(k);
+        return dx.par_chunks_mut(img_in).enumerate().try_for_each_init(
+            Vec::new,
+            |dcol, (b, dx_img)| {
+                let d_img = &d[b * pos * oc..(b + 1) * pos * oc];
+                if g.is_pointwise() {
+                    return gemm_packed(d_img, pos, &wt, dx_img);
+                }
+                for p0 in (0..pos).step_by(rows) {
+                    let np = rows.min(pos - p0);
+                    dcol.resize(np * k, 0.0);
+                    gemm_packed(&d_img[p0 * oc..(p0 + np) * oc], np, &wt, dcol)?;
+                    col2im_add(dcol, &g, p0, np, dx_img);
+                }
+                Ok(())
+            },
+        );
     }
     // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k]. dy is the left operand (after ReLU and
     // max-pool gradients it is mostly zeros: the GEMM's sparse path skips them).
@@ -124,6 +146,37 @@ pub fn conv2d_backprop_filter(
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
+    if packed::available() {
+        // Per group, dw[k, o] = Σ_p col[p, k] · dy[p, o]: colᵀ read in place (strides 1
+        // and k), dy streamed row by row; partial sums are added in group order.
+        let partials = groups
+            .par_iter()
+            .map(|&b0| {
+                let nb = per_group.min(g.n - b0);
+                let rows = nb * pos;
+                let mut part = vec![0f32; k * oc];
+                let d_grp = &d[b0 * pos * oc..(b0 + nb) * pos * oc];
+                if g.is_pointwise() {
+                    let x_grp = &x[b0 * img_in..(b0 + nb) * img_in];
+                    gemm_strided(k, rows, oc, x_grp, [1, k], d_grp, oc, &mut part)?;
+                    return Ok(part);
+                }
+                let mut col = vec![0f32; rows * k];
+                for (i, c) in col.chunks_exact_mut(pos * k).enumerate() {
+                    let b = b0 + i;
+                    im2col(&x[b * img_in..(b + 1) * img_in], &g, 0, pos, c);
+                }
+                gemm_strided(k, rows, oc, &col, [1, k], d_grp, oc, &mut part)?;
+                Ok(part)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for p in &partials {
+            for (a, &v) in dw.iter_mut().zip(p) {
+                *a += v;
+            }
+        }
+        return Ok(());
+    }
     // Per group, dwᵀ[o, k] = Σ_p dy[p, o] · col[p, k]: dy (mostly zeros after ReLU and
     // max-pool gradients) is the left operand, so the GEMM's sparse path can skip zeros.
     let partials = groups

@@ -154,13 +154,20 @@ proptest! {
         let dy = Tensor::from_vec(y.dims().to_vec(), dyv.clone())?;
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
         let lhs = dot(&dyv, y.as_slice::<f32>()?);
-        let (mut dx, mut dw) = (Tensor::default(), Tensor::default());
         let sizes = |d: [usize; 4]| d.map(|v| v as i64);
-        conv2d_backprop_input(&sizes(c.xd), &w, &dy, &c.win, &mut dx)?;
-        conv2d_backprop_filter(&x, &sizes(c.wd), &dy, &c.win, &mut dw)?;
-        let tol = 1e-3 * (1.0 + lhs.abs());
-        prop_assert!((dot(dx.as_slice::<f32>()?, &c.x) - lhs).abs() < tol);
-        prop_assert!((dot(dw.as_slice::<f32>()?, &c.w) - lhs).abs() < tol);
+        // Both the AVX-512 and the portable paths.
+        for portable in [false, true] {
+            crate::kernels::packed::FORCE_PORTABLE.store(portable, std::sync::atomic::Ordering::Relaxed);
+            let (mut dx, mut dw) = (Tensor::default(), Tensor::default());
+            let r1 = conv2d_backprop_input(&sizes(c.xd), &w, &dy, &c.win, &mut dx);
+            let r2 = conv2d_backprop_filter(&x, &sizes(c.wd), &dy, &c.win, &mut dw);
+            crate::kernels::packed::FORCE_PORTABLE.store(false, std::sync::atomic::Ordering::Relaxed);
+            r1?;
+            r2?;
+            let tol = 1e-3 * (1.0 + lhs.abs());
+            prop_assert!((dot(dx.as_slice::<f32>()?, &c.x) - lhs).abs() < tol);
+            prop_assert!((dot(dw.as_slice::<f32>()?, &c.w) - lhs).abs() < tol);
+        }
     }
 }
 

@@ -29,8 +29,18 @@ const MC: usize = 144;
 /// Rows of `B` per block: a `KC × NR` panel (32 KiB) stays in L1.
 pub const KC: usize = 256;
 
+/// Tests set this to run the portable paths on a CPU that has AVX-512 (both paths are
+/// correct, so a test seeing either is fine).
+#[cfg(test)]
+pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// True when this CPU runs the packed micro-kernel (x86-64 with AVX-512F).
 pub fn available() -> bool {
+    #[cfg(test)]
+    if FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx512f")
@@ -151,6 +161,81 @@ pub fn gemm_packed(a: &[f32], m: usize, b: &PackedB, c: &mut [f32]) -> Result<()
     Ok(())
 }
 
+/// `c[m, n] = A · B` for strided operands: `A[i, p] = a[i·rsa + p·csa]` (so `Aᵀ` of a
+/// row-major matrix is `rsa = 1, csa = rows`), `B` row-major with rows `ldb` apart. No
+/// packing: for a `B` read once (a gradient) or narrow enough to stream from cache.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_strided(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    [rsa, csa]: [usize; 2],
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+) -> Result<()> {
+    let bad = || Error::Invalid {
+        op: "MatMul",
+        what: format!(
+            "slices of {}, {} and {} elements do not fit m={m}, k={k}, n={n} with strides \
+             {rsa}, {csa} and {ldb}",
+            a.len(),
+            b.len(),
+            c.len()
+        ),
+    };
+    if m.checked_mul(n) != Some(c.len()) || ldb < n {
+        return Err(bad());
+    }
+    if c.is_empty() {
+        return Ok(());
+    }
+    if k == 0 {
+        c.fill(0.0);
+        return Ok(());
+    }
+    // Largest offsets read, overflow-checked.
+    let a_last = (m - 1)
+        .checked_mul(rsa)
+        .zip((k - 1).checked_mul(csa))
+        .and_then(|(x, y)| x.checked_add(y));
+    let b_last = (k - 1).checked_mul(ldb).and_then(|x| x.checked_add(n - 1));
+    if a_last.is_none_or(|v| v >= a.len()) || b_last.is_none_or(|v| v >= b.len()) {
+        return Err(bad());
+    }
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        avx512::drive(m, k, n, a, [rsa, csa], avx512::BSrc::Strided(b, ldb), c);
+        return Ok(());
+    }
+    strided_portable(m, k, n, a, [rsa, csa], b, ldb, c);
+    Ok(())
+}
+
+/// [`gemm_strided`] on any CPU (bounds already checked): one sum at a time, `k` ascending.
+#[allow(clippy::too_many_arguments)]
+fn strided_portable(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    [rsa, csa]: [usize; 2],
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0.0f32;
+            for p in 0..k {
+                s += a[i * rsa + p * csa] * b[p * ldb + j];
+            }
+            c[i * n + j] = s;
+        }
+    }
+}
+
 /// The only `unsafe` of this module: AVX-512 intrinsics on bounds-checked slices.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
@@ -158,54 +243,93 @@ mod avx512 {
     use super::{PackedB, KC, MC, MR, NR};
     use std::arch::x86_64::*;
 
+    /// Where the micro-kernel reads `B`.
+    pub(super) enum BSrc<'a> {
+        /// Packed panels (`PackedB::data`, with this many panels).
+        Packed(&'a [f32], usize),
+        /// Row-major, rows `ldb` apart.
+        Strided(&'a [f32], usize),
+    }
+
     /// `c = a · b`; `b.data` is packed (so the CPU has AVX-512F) and the sizes are checked.
     pub(super) fn gemm(a: &[f32], m: usize, b: &PackedB, c: &mut [f32]) {
         let (k, n) = (b.k, b.n);
         let panels = n.div_ceil(NR);
-        assert!(a.len() == m * k && c.len() == m * n && b.data.len() == k * panels * NR);
+        assert!(b.data.len() == k * panels * NR);
+        drive(m, k, n, a, [k, 1], BSrc::Packed(&b.data, panels), c);
+    }
+
+    /// Blocks `C = A · B` (K in blocks of KC, rows of A in blocks of MC, columns in panels
+    /// of NR) and runs the micro-kernel on each `≤ MR × NR` block of `C`. The caller has
+    /// checked that the CPU has AVX-512F and that every offset below is in bounds; the
+    /// asserts re-check each block before the unsafe call.
+    pub(super) fn drive(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        [rsa, csa]: [usize; 2],
+        b: BSrc<'_>,
+        c: &mut [f32],
+    ) {
+        assert!(c.len() == m * n);
         let mut p0 = 0;
         while p0 < k {
             let kl = KC.min(k - p0);
-            let block = &b.data[p0 * panels * NR..(p0 + kl) * panels * NR];
-            // Rows of `A` in blocks of MC: a block's `MC × kl` floats stay in L2 while
-            // every column panel passes over them.
             for i_block in (0..m).step_by(MC) {
                 let i_end = (i_block + MC).min(m);
-                for (jp, panel) in block.chunks_exact(kl * NR).enumerate() {
-                    let j0 = jp * NR;
+                for j0 in (0..n).step_by(NR) {
                     let cols = NR.min(n - j0);
+                    let (bp, ldb) = match b {
+                        BSrc::Packed(data, panels) => {
+                            let at = p0 * panels * NR + (j0 / NR) * kl * NR;
+                            assert!(at + kl * NR <= data.len());
+                            (data[at..].as_ptr(), NR)
+                        }
+                        BSrc::Strided(data, ldb) => {
+                            let at = p0 * ldb + j0;
+                            assert!(at + (kl - 1) * ldb + cols <= data.len());
+                            (data[at..].as_ptr(), ldb)
+                        }
+                    };
                     let mut i0 = i_block;
                     while i0 < i_end {
                         let rows = MR.min(i_end - i0);
-                        let a_at = i0 * k + p0;
+                        let a_at = i0 * rsa + p0 * csa;
                         let c_at = i0 * n + j0;
-                        // Bounds of what the kernel touches, checked here once.
-                        assert!(a_at + (rows - 1) * k + kl <= a.len());
+                        assert!(a_at + (rows - 1) * rsa + (kl - 1) * csa < a.len());
                         assert!(c_at + (rows - 1) * n + cols <= c.len());
-                        // SAFETY: `gemm` is reached only when `PackedB::pack` saw AVX-512F; the
-                        // asserts above bound every read of `a` (rows of `kl` from `a_at`, stride
-                        // `k`) and every write of `c` (`cols` from `c_at`, stride `n`); `panel`
-                        // holds `kl × NR` floats.
+                        let blk = Block {
+                            kl,
+                            a: a[a_at..].as_ptr(),
+                            rsa,
+                            csa,
+                            b: bp,
+                            ldb,
+                            c: c[c_at..].as_mut_ptr(),
+                            ldc: n,
+                            cols,
+                            accumulate: p0 > 0,
+                        };
+                        // SAFETY: the callers reach `drive` only on a CPU with AVX-512F; the
+                        // asserts above bound every read of `a` (`rows × kl` elements at
+                        // strides `rsa`, `csa` from `a_at`), of `b` (`kl` rows of `cols`
+                        // at stride `ldb`; masked loads read no further) and every write of
+                        // `c` (`rows` rows of `cols` at stride `n`).
                         unsafe {
-                            let (ap, cp, bp) = (
-                                a.as_ptr().add(a_at),
-                                c.as_mut_ptr().add(c_at),
-                                panel.as_ptr(),
-                            );
-                            let acc = p0 > 0;
                             match rows {
-                                12 => kernel::<12>(kl, ap, k, bp, cp, n, cols, acc),
-                                11 => kernel::<11>(kl, ap, k, bp, cp, n, cols, acc),
-                                10 => kernel::<10>(kl, ap, k, bp, cp, n, cols, acc),
-                                9 => kernel::<9>(kl, ap, k, bp, cp, n, cols, acc),
-                                8 => kernel::<8>(kl, ap, k, bp, cp, n, cols, acc),
-                                7 => kernel::<7>(kl, ap, k, bp, cp, n, cols, acc),
-                                6 => kernel::<6>(kl, ap, k, bp, cp, n, cols, acc),
-                                5 => kernel::<5>(kl, ap, k, bp, cp, n, cols, acc),
-                                4 => kernel::<4>(kl, ap, k, bp, cp, n, cols, acc),
-                                3 => kernel::<3>(kl, ap, k, bp, cp, n, cols, acc),
-                                2 => kernel::<2>(kl, ap, k, bp, cp, n, cols, acc),
-                                _ => kernel::<1>(kl, ap, k, bp, cp, n, cols, acc),
+                                12 => kernel::<12>(&blk),
+                                11 => kernel::<11>(&blk),
+                                10 => kernel::<10>(&blk),
+                                9 => kernel::<9>(&blk),
+                                8 => kernel::<8>(&blk),
+                                7 => kernel::<7>(&blk),
+                                6 => kernel::<6>(&blk),
+                                5 => kernel::<5>(&blk),
+                                4 => kernel::<4>(&blk),
+                                3 => kernel::<3>(&blk),
+                                2 => kernel::<2>(&blk),
+                                _ => kernel::<1>(&blk),
                             }
                         }
                         i0 += rows;
@@ -216,49 +340,55 @@ mod avx512 {
         }
     }
 
-    /// `C[R, cols] (+)= A[R, kl] · P[kl, NR]` with `A` rows `lda` apart and `C` rows `ldc`.
-    ///
-    /// # Safety
-    /// The CPU has AVX-512F; `a` is readable for `R` rows of `kl`, `p` for `kl × NR`
-    /// floats, `c` writable for `R` rows of `cols ≤ NR`.
-    #[target_feature(enable = "avx512f")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn kernel<const R: usize>(
+    /// One micro-kernel call: `C[R, cols] (+)= A[R, kl] · B[kl, cols]`.
+    struct Block {
         kl: usize,
         a: *const f32,
-        lda: usize,
-        p: *const f32,
+        rsa: usize,
+        csa: usize,
+        b: *const f32,
+        ldb: usize,
         c: *mut f32,
         ldc: usize,
         cols: usize,
         accumulate: bool,
-    ) {
+    }
+
+    /// Runs one [`Block`], holding `R × 32` sums in registers.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; `a` is readable at `r·rsa + q·csa` for `r < R`, `q < kl`; `b`
+    /// at `q·ldb + j` for `j < cols`; `c` writable at `r·ldc + j` for `j < cols ≤ NR`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn kernel<const R: usize>(k: &Block) {
+        let m0: __mmask16 = if k.cols >= 16 {
+            0xFFFF
+        } else {
+            (1u16 << k.cols) - 1
+        };
+        let m1: __mmask16 = if k.cols >= NR {
+            0xFFFF
+        } else if k.cols > 16 {
+            (1u16 << (k.cols - 16)) - 1
+        } else {
+            0
+        };
         let mut acc = [[_mm512_setzero_ps(); 2]; R];
-        for q in 0..kl {
-            let b0 = _mm512_loadu_ps(p.add(q * NR));
-            let b1 = _mm512_loadu_ps(p.add(q * NR + 16));
+        for q in 0..k.kl {
+            let bq = k.b.add(q * k.ldb);
+            let b0 = _mm512_maskz_loadu_ps(m0, bq);
+            let b1 = _mm512_maskz_loadu_ps(m1, bq.add(16));
+            let aq = k.a.add(q * k.csa);
             for (r, row) in acc.iter_mut().enumerate() {
-                let av = _mm512_set1_ps(*a.add(r * lda + q));
+                let av = _mm512_set1_ps(*aq.add(r * k.rsa));
                 row[0] = _mm512_fmadd_ps(av, b0, row[0]);
                 row[1] = _mm512_fmadd_ps(av, b1, row[1]);
             }
         }
-        let m0: __mmask16 = if cols >= 16 {
-            0xFFFF
-        } else {
-            (1u16 << cols) - 1
-        };
-        let m1: __mmask16 = if cols >= NR {
-            0xFFFF
-        } else if cols > 16 {
-            (1u16 << (cols - 16)) - 1
-        } else {
-            0
-        };
         for (r, row) in acc.iter().enumerate() {
-            let cr = c.add(r * ldc);
+            let cr = k.c.add(r * k.ldc);
             let (mut v0, mut v1) = (row[0], row[1]);
-            if accumulate {
+            if k.accumulate {
                 v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
                 v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr.add(16)));
             }
@@ -325,6 +455,38 @@ mod tests {
             gemm_packed(&a, m, &PackedB::pack(&bt, k, n, true)?, &mut c2)?;
             assert_eq!(c, c2);
         }
+        Ok(())
+    }
+
+    #[test]
+    fn strided_matches_naive_with_transposed_a() -> Result<()> {
+        for &(m, k, n) in &[(1, 1, 1), (25, 300, 32), (13, 7, 70), (30, 600, 64)] {
+            // A stored transposed ([k, m]) and B with rows padded to n + 3.
+            let at = values(k * m, 3);
+            let a: Vec<f32> = (0..m * k).map(|i| at[(i % k) * m + i / k]).collect();
+            let b = values(k * n, 4);
+            let ldb = n + 3;
+            let mut bp = vec![f32::NAN; k * ldb];
+            for p in 0..k {
+                bp[p * ldb..p * ldb + n].copy_from_slice(&b[p * n..(p + 1) * n]);
+            }
+            let want = naive(&a, &b, m, k, n);
+            let mut c = vec![f32::NAN; m * n];
+            gemm_strided(m, k, n, &at, [1, m], &bp[..(k - 1) * ldb + n], ldb, &mut c)?;
+            let mut portable = vec![f32::NAN; m * n];
+            strided_portable(m, k, n, &at, [1, m], &bp, ldb, &mut portable);
+            let tol = 1e-5 * (k as f32).sqrt();
+            for ((x, y), z) in c.iter().zip(&want).zip(&portable) {
+                assert!(
+                    (x - y).abs() <= tol && (z - y).abs() <= tol,
+                    "{m}x{k}x{n}: {x} {z} vs {y}"
+                );
+            }
+        }
+        let mut c = vec![0.0; 4];
+        assert!(gemm_strided(2, 3, 2, &[1.0; 5], [3, 1], &[1.0; 6], 2, &mut c).is_err());
+        assert!(gemm_strided(2, 3, 2, &[1.0; 6], [3, 1], &[1.0; 5], 2, &mut c).is_err());
+        assert!(gemm_strided(2, 3, 2, &[1.0; 6], [usize::MAX, 1], &[1.0; 6], 2, &mut c).is_err());
         Ok(())
     }
 
