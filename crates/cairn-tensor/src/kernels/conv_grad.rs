@@ -58,7 +58,7 @@ pub fn conv2d_backprop_input(
     if img_in == 0 || pos == 0 {
         return Ok(());
     }
-    if packed::available() {
+    if packed::available() && !mostly_zeros(d) {
         // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k] with wᵀ packed once for every tile.
         let wt = PackedB::pack(w, oc, k, true)?;
         let rows = tile_rows(k);
@@ -146,7 +146,7 @@ pub fn conv2d_backprop_filter(
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
-    if packed::available() {
+    if packed::available() && !mostly_zeros(d) {
         // Per group, dw[k, o] = Σ_p col[p, k] · dy[p, o]: colᵀ read in place (strides 1
         // and k), dy streamed row by row; partial sums are added in group order.
         let partials = groups
@@ -208,6 +208,12 @@ pub fn conv2d_backprop_filter(
         }
     }
     Ok(())
+}
+
+/// True when more than half of `d` is zero: after ReLU and max-pool gradients the output
+/// gradient usually is, and the sparse GEMM path that skips zeros beats the dense kernel.
+fn mostly_zeros(d: &[f32]) -> bool {
+    d.iter().filter(|&&v| v == 0.0).count() * 2 > d.len()
 }
 
 /// `[rows, cols]` row-major → `[cols, rows]`.

@@ -35,12 +35,22 @@ pub const KC: usize = 256;
 pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
-/// True when this CPU runs the packed micro-kernel (x86-64 with AVX-512F).
+/// True when this CPU runs the packed micro-kernel (x86-64 with AVX-512F), unless the
+/// environment variable `CAIRN_NO_AVX512` is set (non-empty, not `0`) when first asked: then
+/// the portable paths run everywhere (to compare them, or to rule the kernel out).
 pub fn available() -> bool {
     #[cfg(test)]
     if FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
         return false;
     }
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        let off = std::env::var_os("CAIRN_NO_AVX512").is_some_and(|v| !v.is_empty() && v != "0");
+        !off && detect()
+    })
+}
+
+fn detect() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx512f")
