@@ -464,6 +464,12 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
             values[i] = t;
         }
     }
+    // So are `Const`s read only by folded or absorbed nodes (a folded filter is held by
+    // its chain): running them would only copy their values into unused buffers.
+    steps.retain(|s| {
+        graph.node(s.node).op != "Const"
+            || (s.out_base..s.out_base + s.n_out).any(|i| used.contains(&Src::Value(i)))
+    });
     Ok(Plan {
         steps,
         values,
