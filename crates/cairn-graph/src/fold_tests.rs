@@ -197,3 +197,45 @@ fn a_fed_constant_is_not_folded() -> Result<()> {
     assert_eq!(out[0].scalar_value::<f32>()?, 25.0);
     Ok(())
 }
+
+#[test]
+fn bias_scale_shift_chain_folds_with_broadcast_shapes() -> Result<()> {
+    let mut g = Graph::new();
+    let x = g.placeholder("x", DType::Float32, PartialShape::unknown())?;
+    let w = g.constant("w", ramp(&[2, 3, 2, 3], 11)?)?;
+    let c = g
+        .op("Conv2D", "conv")
+        .inputs(&[x, w])
+        .attr("T", DType::Float32)
+        .attr("strides", vec![1i64, 2, 1, 1])
+        .attr("padding", "VALID")
+        .finish_output()?;
+    let b = g.constant("b", ramp(&[3], 12)?)?;
+    let biased = g
+        .op("BiasAdd", "bias")
+        .inputs(&[c, b])
+        .attr("T", DType::Float32)
+        .finish_output()?;
+    let two = g.constant("two", Tensor::scalar(-2f32))?;
+    let scaled = g.binary("Mul", "scaled", two, biased)?;
+    let shift = g.constant("shift", ramp(&[1, 1, 1, 3], 13)?)?;
+    let shifted = g.binary("AddV2", "shifted", scaled, shift)?;
+    let k = g.constant("k", ramp(&[3], 14)?)?;
+    let less = g.binary("Sub", "less", shifted, k)?;
+    // Not a per-channel constant: the chain stops before it, and it runs as an op.
+    let grid = g.constant("grid", ramp(&[2, 4, 3], 15)?)?;
+    let spread = g.binary("Mul", "spread", less, grid)?;
+    g.unary("Relu", "relu", spread)?;
+    let mut s = Session::new(g);
+    let xv = ramp(&[2, 5, 6, 2], 16)?;
+    let (folded, ops) = run(&mut s, &[("x", &xv)], &["relu:0"])?;
+    assert_eq!(ops.iter().filter(|o| *o == "Mul").count(), 1, "{ops:?}");
+    assert!(
+        !ops.iter().any(|o| o == "BiasAdd" || o == "AddV2"),
+        "{ops:?}"
+    );
+    let bv = s.run(&[], &["b:0"], &[])?.remove(0);
+    let (reference, ops) = run(&mut s, &[("x", &xv), ("b", &bv)], &["relu:0"])?;
+    assert!(ops.iter().any(|o| o == "BiasAdd") && ops.iter().any(|o| o == "Sub"));
+    assert_close(&folded[0], &reference[0])
+}
