@@ -67,7 +67,9 @@ fn bytes(t: &Tensor) -> usize {
 pub(crate) struct Folded {
     /// Nodes all of whose outputs are constant in this plan.
     constant: HashSet<NodeId>,
-    /// Values computed at plan time, by output.
+    /// Nodes evaluated here.
+    folded: HashSet<NodeId>,
+    /// Values computed at plan time, by output (until the plan takes them).
     values: HashMap<Output, Tensor>,
 }
 
@@ -99,19 +101,14 @@ impl Folded {
                 continue;
             };
             let size: usize = outs.iter().map(bytes).sum();
-            let in_size: usize = n
-                .inputs
-                .iter()
-                .filter_map(|&o| f.value(g, o))
-                .map(bytes)
-                .sum();
-            if size > MAX_GROWN_BYTES && size > in_size {
+            if f.too_big(g, n, size) {
                 continue;
             }
             total = total.saturating_add(size);
             for (index, t) in outs.into_iter().enumerate() {
                 f.values.insert(Output { node: id, index }, t);
             }
+            f.folded.insert(id);
             f.constant.insert(id);
         }
         f
@@ -122,6 +119,12 @@ impl Folded {
         !fed.contains(&o) && self.constant.contains(&o.node)
     }
 
+    /// Whether `size` bytes of results are over the cap for `n` (whose inputs are constant).
+    fn too_big(&self, g: &Graph, n: &Node, size: usize) -> bool {
+        let inputs = || n.inputs.iter().filter_map(|&o| self.value(g, o));
+        size > MAX_GROWN_BYTES && size > inputs().map(bytes).sum()
+    }
+
     /// Runs `n`'s kernel on its constant inputs; `None` if that fails or would be too big.
     fn evaluate(&self, g: &Graph, n: &Node, n_out: usize) -> Option<Vec<Tensor>> {
         let inputs = n
@@ -129,7 +132,7 @@ impl Folded {
             .iter()
             .map(|&o| self.value(g, o))
             .collect::<Option<Vec<&Tensor>>>()?;
-        if predicted_elements(n, &inputs).is_some_and(|e| e > MAX_GROWN_BYTES) {
+        if predicted_bytes(n, &inputs).is_some_and(|b| self.too_big(g, n, b)) {
             return None;
         }
         let mut kernel = (registry::lookup(&n.op)?.kernel?)(n).ok()?;
@@ -168,7 +171,7 @@ impl Folded {
 
     /// Whether the plan computed `id` here (so it serves the values instead of running it).
     pub(crate) fn is_folded(&self, id: NodeId) -> bool {
-        self.values.contains_key(&Output { node: id, index: 0 })
+        self.folded.contains(&id)
     }
 
     /// Takes the folded value of `o` out (the plan keeps it from then on).
@@ -177,20 +180,29 @@ impl Folded {
     }
 }
 
-/// Elements an output-growing op would produce, known before running it.
-fn predicted_elements(n: &Node, inputs: &[&Tensor]) -> Option<usize> {
+/// Bytes an output-growing op would produce, known before running it.
+fn predicted_bytes(n: &Node, inputs: &[&Tensor]) -> Option<usize> {
     let ints = |t: &Tensor| crate::ops::read_ints(n, t).ok();
     let product = |v: Vec<i64>| {
         v.iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(usize::try_from(d).ok()?))
     };
-    let e = match n.op.as_str() {
-        "Fill" => product(ints(inputs.first()?)?),
-        "BroadcastTo" => product(ints(inputs.get(1)?)?),
-        "Tile" => product(ints(inputs.get(1)?)?)?.checked_mul(inputs.first()?.len()),
+    let (elements, value) = match n.op.as_str() {
+        "Fill" => (product(ints(inputs.first()?)?), inputs.get(1)?),
+        "BroadcastTo" => (product(ints(inputs.get(1)?)?), inputs.first()?),
+        "Tile" => {
+            let reps = product(ints(inputs.get(1)?)?);
+            let v = inputs.first()?;
+            (reps.and_then(|r| r.checked_mul(v.len())), v)
+        }
         _ => return None,
     };
-    Some(e.unwrap_or(usize::MAX))
+    let size = value.dtype().size().unwrap_or(1);
+    Some(
+        elements
+            .and_then(|e| e.checked_mul(size))
+            .unwrap_or(usize::MAX),
+    )
 }
 
 #[cfg(test)]
@@ -219,16 +231,33 @@ mod tests {
     fn results_that_grow_past_the_cap_are_not_folded() -> crate::Result<()> {
         let mut g = Graph::new();
         let small = fill(&mut g, "small", &[4, 4])?;
-        // 16.8 MB: computed, then dropped; 4·10¹⁴ elements: never computed.
+        // 16.8 MB and 1.6 PB: predicted, never computed.
         let big = fill(&mut g, "big", &[4100, 1024])?;
         let huge = fill(&mut g, "huge", &[20_000_000, 20_000_000])?;
         // A result no larger than its input is kept whatever its size.
         let c = g.constant("c", Tensor::zeros(DType::Float32, [4100usize, 1024])?)?;
         let same = g.unary("Neg", "neg", c)?;
+        // 4 MB padded to 17.6 MB: computed, then dropped.
+        let d = g.constant("d", Tensor::zeros(DType::Float32, [1000usize, 1000])?)?;
+        let pads = Tensor::from_vec([2usize, 2], vec![0i32, 1100, 0, 1100])?;
+        let pads = g.constant("pads", pads)?;
+        let grown = g
+            .op("Pad", "grown")
+            .inputs(&[d, pads])
+            .attr("T", DType::Float32);
+        let grown = grown.finish_output()?;
+        let one = Tensor::from_vec([2usize, 2], vec![0i32, 1, 0, 1])?;
+        let one = g.constant("one", one)?;
+        let padded = g
+            .op("Pad", "padded")
+            .inputs(&[d, one])
+            .attr("T", DType::Float32);
+        let padded = padded.finish_output()?;
         let f = Folded::new(&g, &all(&g), &HashSet::new());
-        assert!(f.is_folded(small.node) && f.is_folded(same.node));
+        assert!(f.is_folded(small.node) && f.is_folded(same.node) && f.is_folded(padded.node));
         assert_eq!(f.value(&g, small).map(Tensor::len), Some(16));
         assert!(!f.is_folded(big.node) && !f.is_folded(huge.node));
+        assert!(!f.is_folded(grown.node));
         Ok(())
     }
 
