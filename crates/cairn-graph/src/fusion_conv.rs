@@ -1,11 +1,13 @@
 //! Plan-time folding of convolution chains in frozen graphs.
 //!
-//! When a `Conv2D` or `DepthwiseConv2dNative` has a constant filter (a `Const`, possibly
-//! behind `Identity`), the chain that follows it —
-//! `BiasAdd`/`Add`/`AddV2` of a constant per-channel vector, inference
-//! `FusedBatchNorm*` with constant statistics, then `Relu`/`Relu6` — runs as one step:
-//! the batch norm is folded into the filter (`w·a`) and the bias (`b·a + β`) once, when
-//! the plan is built, and each output tile gets bias and activation while in cache.
+//! When a `Conv2D` or `DepthwiseConv2dNative` has a constant filter (a `Const`, behind
+//! `Identity`s, or a value `const_fold` computed), the chain that follows it — per-channel
+//! constant `BiasAdd`/`Add`/`AddV2`/`Sub` (added to the bias) and `Mul` (scaling filter
+//! and bias; Keras' frozen batch norm is `x·s + (β − μ·s)`), inference `FusedBatchNorm*`
+//! with constant statistics, then `Relu`/`Relu6` — runs as one step: the convolution,
+//! then one pass adding the bias and applying the activation. A `Pad`/`PadV2` of zeros on
+//! H and W only, feeding a `VALID` or explicitly padded convolution, becomes explicit
+//! padding (`fusion_conv_steps`). Scales and pads are folded once, when the plan is built.
 //!
 //! The graph is untouched (it exports unchanged). A node is absorbed only when the chain
 //! is its sole consumer, nothing fetches or feeds it, and no control dependency names it.
