@@ -1,18 +1,21 @@
 //! Plan-time folding of convolution chains in frozen graphs.
 //!
-//! When a `Conv2D` or `DepthwiseConv2dNative` has a constant filter (a `Const`, possibly
-//! behind `Identity`), the chain that follows it —
-//! `BiasAdd`/`Add`/`AddV2` of a constant per-channel vector, inference
-//! `FusedBatchNorm*` with constant statistics, then `Relu`/`Relu6` — runs as one step:
-//! the batch norm is folded into the filter (`w·a`) and the bias (`b·a + β`) once, when
-//! the plan is built, and each output tile gets bias and activation while in cache.
+//! When a `Conv2D` or `DepthwiseConv2dNative` has a constant filter (a `Const`, behind
+//! `Identity`s, or a value `const_fold` computed), the chain that follows it — per-channel
+//! constant `BiasAdd`/`Add`/`AddV2`/`Sub` (added to the bias) and `Mul` (scaling filter
+//! and bias; Keras' frozen batch norm is `x·s + (β − μ·s)`), inference `FusedBatchNorm*`
+//! with constant statistics, then `Relu`/`Relu6` — runs as one step: the convolution,
+//! then one pass adding the bias and applying the activation. A `Pad`/`PadV2` of zeros on
+//! H and W only, feeding a `VALID` or explicitly padded convolution, becomes explicit
+//! padding (`fusion_conv_steps`). Scales and pads are folded once, when the plan is built.
 //!
 //! The graph is untouched (it exports unchanged). A node is absorbed only when the chain
 //! is its sole consumer, nothing fetches or feeds it, and no control dependency names it.
 //! Folding the batch norm into the weights rounds differently from TensorFlow's separate
 //! ops (well within 1e-4 relative on real models).
 
-use crate::attr::AttrValue;
+use crate::const_fold::Folded;
+use crate::fusion_conv_steps::{absorb_pad, pad_source, Affine};
 use crate::graph::{Graph, NodeId, Output};
 use crate::registry::{Ctx, Kernel};
 use crate::Result;
@@ -52,29 +55,15 @@ impl Kernel for ConvChain {
     }
 }
 
-/// The float32 constant behind `o` (through `Identity`), if any.
-fn constant(g: &Graph, mut o: Output) -> Option<&Tensor> {
-    for _ in 0..8 {
-        let n = g.node(o.node);
-        match n.op.as_str() {
-            "Const" => match n.attrs.get("value") {
-                Some(AttrValue::Tensor(t)) if t.dtype() == DType::Float32 => return Some(t),
-                _ => return None,
-            },
-            "Identity" if n.control_inputs.is_empty() => o = *n.inputs.first()?,
-            _ => return None,
-        }
-    }
-    None
-}
-
 /// Finds the foldable chains in a plan's `order`; returns them keyed by the node each
-/// replaces (the last of its chain), and the nodes absorbed into them.
+/// replaces (the last of its chain), and the nodes absorbed into them. `consts` are the
+/// plan's constants (`Const`s and folded values).
 pub(crate) fn find(
     g: &Graph,
     order: &[NodeId],
     fed: &HashSet<Output>,
     fetched: &HashSet<Output>,
+    consts: &Folded,
 ) -> (HashMap<NodeId, ConvChain>, HashSet<NodeId>) {
     let mut consumers: HashMap<NodeId, Vec<(NodeId, usize)>> = HashMap::new();
     let mut ctrl = HashSet::new();
@@ -89,8 +78,8 @@ pub(crate) fn find(
         }
         ctrl.extend(n.control_inputs.iter().copied());
     }
+    // The one (consumer, input slot) reading output 0 of `id`, if `id` may be absorbed.
     let sole_consumer = |id: NodeId| -> Option<(NodeId, usize)> {
-        let out = Output { node: id, index: 0 };
         if fetched.iter().any(|o| o.node == id)
             || fed.iter().any(|o| o.node == id)
             || ctrl.contains(&id)
@@ -98,7 +87,7 @@ pub(crate) fn find(
             return None;
         }
         match consumers.get(&id).map(Vec::as_slice) {
-            Some(&[(c, slot)]) if slot == 0 && g.node(c).inputs[0] == out => Some((c, slot)),
+            Some(&[(c, slot)]) if slot != usize::MAX => Some((c, slot)),
             _ => None,
         }
     };
@@ -111,57 +100,59 @@ pub(crate) fn find(
             "DepthwiseConv2dNative" => true,
             _ => continue,
         };
-        if n.inputs.len() != 2 || fed.contains(&n.inputs[1]) {
+        if n.inputs.len() != 2 || consts.is_folded(id) {
             continue;
         }
-        let (Some(filter), Ok(window)) = (constant(g, n.inputs[1]), crate::ops::conv_window(n))
-        else {
+        let filter = consts.value(g, n.inputs[1]);
+        let (Some(filter), Ok(mut window)) = (filter, crate::ops::conv_window(n)) else {
             continue;
         };
+        if filter.dtype() != DType::Float32 {
+            continue;
+        }
         let oc = match *filter.dims() {
             [_, _, ic, m] if depthwise => ic * m,
             [_, _, _, oc] => oc,
             _ => continue,
         };
+        let mut input = n.inputs[0];
+        let mut chain = vec![];
+        let pad = pad_source(g, input).filter(|_| sole_consumer(input.node) == Some((id, 0)));
+        if let Some(pad) = pad {
+            if let Some(p) = absorb_pad(g, consts, pad, &window.padding) {
+                window.padding = p;
+                chain.push(input.node);
+                input = pad.inputs[0];
+            }
+        }
         let mut filter = filter.clone();
         let mut bias = vec![0f32; oc];
         let mut act = Activation::Identity;
         let mut last = id;
-        let mut chain = vec![];
-        while let Some((c, _)) = sole_consumer(last) {
+        let Ok(w) = filter.as_mut_slice::<f32>() else {
+            continue;
+        };
+        let mut affine = Affine {
+            oc,
+            filter: w,
+            bias: &mut bias,
+        };
+        while let Some((c, slot)) = sole_consumer(last) {
             let cn = g.node(c);
-            let step = match cn.op.as_str() {
-                "BiasAdd" | "Add" | "AddV2" => {
-                    let fmt = cn.attr_str_or("data_format", "NHWC").unwrap_or_default();
-                    match cn.inputs.get(1).and_then(|&b| constant(g, b)) {
-                        Some(b) if b.dims() == [oc] && fmt == "NHWC" => {
-                            let bv = b.as_slice::<f32>().unwrap_or_default();
-                            bias.iter_mut().zip(bv).for_each(|(x, &y)| *x += y);
-                            true
-                        }
-                        _ => false,
-                    }
-                }
-                "FusedBatchNorm" | "FusedBatchNormV2" | "FusedBatchNormV3" => {
-                    fold_batch_norm(g, cn, oc, &mut filter, &mut bias).is_some()
-                }
-                "Relu" | "Relu6" => {
-                    act = if cn.op == "Relu" {
-                        Activation::Relu
-                    } else {
-                        Activation::Relu6
-                    };
-                    chain.push(last);
-                    last = c;
-                    break;
-                }
-                _ => false,
-            };
-            if !step {
+            if matches!(cn.op.as_str(), "Relu" | "Relu6") && slot == 0 {
+                act = if cn.op == "Relu" {
+                    Activation::Relu
+                } else {
+                    Activation::Relu6
+                };
+            } else if !affine.absorb(g, consts, cn, slot) {
                 break;
             }
             chain.push(last);
             last = c;
+            if act != Activation::Identity {
+                break;
+            }
         }
         if chain.is_empty() {
             continue;
@@ -170,7 +161,7 @@ pub(crate) fn find(
         chains.insert(
             last,
             ConvChain {
-                input: n.inputs[0],
+                input,
                 depthwise,
                 window,
                 filter,
@@ -180,42 +171,6 @@ pub(crate) fn find(
         );
     }
     (chains, absorbed)
-}
-
-/// Folds an inference batch norm with constant statistics: `w ← w·a`, `b ← b·a + β'`.
-fn fold_batch_norm(
-    g: &Graph,
-    n: &crate::graph::Node,
-    oc: usize,
-    filter: &mut Tensor,
-    bias: &mut [f32],
-) -> Option<()> {
-    if n.attr_bool_or("is_training", true).ok()? || n.inputs.len() != 5 {
-        return None;
-    }
-    if n.attr_str_or("data_format", "NHWC").ok()? != "NHWC" {
-        return None;
-    }
-    let [s, o, m, v] = [1, 2, 3, 4].map(|i| constant(g, n.inputs[i]));
-    let eps = n.attr_float_or("epsilon", 1e-4).ok()?;
-    let (a, b) = kernels::batchnorm::batch_norm_coefficients(
-        "FusedBatchNorm",
-        oc,
-        Some(s?),
-        o?,
-        m?,
-        v?,
-        eps,
-    )
-    .ok()?;
-    let w = filter.as_mut_slice::<f32>().ok()?;
-    for row in w.chunks_exact_mut(oc) {
-        row.iter_mut().zip(&a).for_each(|(x, &y)| *x *= y);
-    }
-    for ((x, &ai), &bi) in bias.iter_mut().zip(&a).zip(&b) {
-        *x = *x * ai + bi;
-    }
-    Some(())
 }
 
 #[cfg(test)]
@@ -241,12 +196,14 @@ mod tests {
         let r = g.unary("Relu", "relu", a)?;
         let order: Vec<NodeId> = (0..g.len()).map(NodeId).collect();
         let fetch = |o: Output| [o].into_iter().collect::<HashSet<_>>();
-        let (chains, absorbed) = find(&g, &order, &HashSet::new(), &fetch(r));
+        let none = HashSet::new();
+        let consts = Folded::new(&g, &order, &none);
+        let (chains, absorbed) = find(&g, &order, &none, &fetch(r), &consts);
         assert_eq!(chains.len(), 1);
         assert!(chains.contains_key(&r.node));
         assert_eq!(absorbed, [c.node, a.node].into_iter().collect());
         // Fetching the sum keeps it: the chain stops at the convolution + bias.
-        let (chains, absorbed) = find(&g, &order, &HashSet::new(), &fetch(a));
+        let (chains, absorbed) = find(&g, &order, &none, &fetch(a), &consts);
         assert!(chains.contains_key(&a.node) && absorbed.len() == 1);
         Ok(())
     }

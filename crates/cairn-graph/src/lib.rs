@@ -27,9 +27,13 @@
 
 mod attr;
 pub mod build;
+mod const_fold;
 mod error;
+#[cfg(test)]
+mod fold_tests;
 mod fusion;
 mod fusion_conv;
+mod fusion_conv_steps;
 mod graph;
 pub mod graphdef;
 mod ops;

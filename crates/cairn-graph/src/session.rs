@@ -8,7 +8,7 @@ use cairn_tensor::Tensor;
 use std::collections::HashMap;
 
 /// Where a plan finds a tensor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Src {
     Value(usize),
     Feed(usize),
@@ -314,8 +314,10 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
     let fed_set: std::collections::HashSet<Output> = fed.keys().copied().collect();
     let fetched: std::collections::HashSet<Output> = fetch_outputs.iter().copied().collect();
     let (fused, absorbed) = crate::fusion::find(graph, &order, &fed_set, &fetched);
+    let mut folded = crate::const_fold::Folded::new(graph, &order, &fed_set);
     let (mut conv_chains, conv_absorbed) =
-        crate::fusion_conv::find(graph, &order, &fed_set, &fetched);
+        crate::fusion_conv::find(graph, &order, &fed_set, &fetched, &folded);
+    let mut prefill = Vec::new();
 
     let mut srcs: HashMap<Output, Src> = fed.iter().map(|(o, i)| (*o, Src::Feed(*i))).collect();
     let mut steps = Vec::new();
@@ -330,6 +332,16 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
             op: node.op.clone(),
         })?;
         let n_out = node.output_types.as_ref().map_or(1, |t| t.len());
+        if folded.is_folded(id) {
+            // Computed when the plan was built: served from the plan's values, never run.
+            for index in 0..n_out {
+                let o = Output { node: id, index };
+                srcs.entry(o).or_insert(Src::Value(n_values + index));
+                prefill.extend(folded.take(o).map(|t| (n_values + index, t)));
+            }
+            n_values += n_out;
+            continue;
+        }
         let Some(make) = def.kernel else {
             // Variables: the session serves their values from the store.
             let name = node.attr_str_or("shared_name", "")?;
@@ -440,9 +452,27 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    // Folded values that only fed other folded values or absorbed nodes are dropped.
+    let mut values = vec![Tensor::default(); n_values];
+    let used: std::collections::HashSet<Src> = steps
+        .iter()
+        .flat_map(|s| s.inputs.iter().copied())
+        .chain(fetches.iter().copied())
+        .collect();
+    for (i, t) in prefill {
+        if used.contains(&Src::Value(i)) {
+            values[i] = t;
+        }
+    }
+    // So are `Const`s read only by folded or absorbed nodes (a folded filter is held by
+    // its chain): running them would only copy their values into unused buffers.
+    steps.retain(|s| {
+        graph.node(s.node).op != "Const"
+            || (s.out_base..s.out_base + s.n_out).any(|i| used.contains(&Src::Value(i)))
+    });
     Ok(Plan {
         steps,
-        values: vec![Tensor::default(); n_values],
+        values,
         fetches,
     })
 }

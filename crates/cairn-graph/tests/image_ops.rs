@@ -348,6 +348,30 @@ fn keras_mobilenet_v2_matches_tensorflow() -> TestResult {
     keras_case("mobilenet_v2_small")
 }
 
+/// The frozen Keras batch norms (`Mul`/`AddV2` of `Rsqrt`/`Sub` results of Consts) fold
+/// into the convolutions and the `ZeroPadding2D`s into their padding: a run executes
+/// only convolution chains, residual adds and the classifier head (with its Consts, and
+/// the `NoOp` its output depends on).
+#[test]
+fn keras_mobilenet_v2_plan_is_folded() -> TestResult {
+    let exp = expected()?;
+    let info = &exp["mobilenet_v2_small"];
+    let input = info["input"].as_str().ok_or("input")?;
+    let output = info["output"].as_str().ok_or("output")?;
+    let x = array(info["cases"][0]["input"].as_str().ok_or("input file")?)?;
+    let mut s = Session::new(load("mobilenet_v2_small.pb")?);
+    s.set_profiling(true);
+    s.run(&[(input, &x)], &[output], &[])?;
+    let mut ops: Vec<String> = s.profile().into_iter().map(|p| p.1).collect();
+    ops.sort();
+    ops.dedup();
+    let want = [
+        "AddV2", "BiasAdd", "Const", "MatMul", "Mean", "NoOp", "Relu6", "Softmax",
+    ];
+    assert_eq!(ops, want);
+    Ok(())
+}
+
 /// The full-size Keras MobileNetV2 (224, alpha 1.0) and InceptionV3 (299) are ~100 MB, so
 /// they are not committed: `CAIRN_FIXTURES_FULL=1 cargo xtask fixtures --only images` writes
 /// them to `fixtures/images/full/`, and this test checks them whenever they are there
