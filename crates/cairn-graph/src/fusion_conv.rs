@@ -4,8 +4,10 @@
 //! `Identity`s, or a value `const_fold` computed), the chain that follows it — per-channel
 //! constant `BiasAdd`/`Add`/`AddV2`/`Sub` (added to the bias) and `Mul` (scaling filter
 //! and bias; Keras' frozen batch norm is `x·s + (β − μ·s)`), inference `FusedBatchNorm*`
-//! with constant statistics, then `Relu`/`Relu6` — runs as one step: the convolution,
-//! then one pass adding the bias and applying the activation. A `Pad`/`PadV2` of zeros on
+//! with constant statistics, then `Relu`/`Relu6` — runs as one step. A `Conv2D` chain
+//! packs its filter once (on CPUs with AVX-512) and adds the bias and applies the
+//! activation to each output tile right after its GEMM, while it is in cache; a depthwise
+//! chain runs the convolution, then one pass for bias and activation. A `Pad`/`PadV2` of zeros on
 //! H and W only, feeding a `VALID` or explicitly padded convolution, becomes explicit
 //! padding (`fusion_conv_steps`). Scales and pads are folded once, when the plan is built.
 //!
@@ -20,6 +22,7 @@ use crate::graph::{Graph, NodeId, Output};
 use crate::registry::{Ctx, Kernel};
 use crate::Result;
 use cairn_tensor::kernels::batchnorm::Activation;
+use cairn_tensor::kernels::conv_packed::PackedFilter;
 use cairn_tensor::kernels::{self, Window2d};
 use cairn_tensor::{DType, Tensor};
 use std::collections::{HashMap, HashSet};
@@ -30,6 +33,9 @@ pub(crate) struct ConvChain {
     depthwise: bool,
     window: Window2d,
     filter: Tensor,
+    /// `filter` packed for the AVX-512 kernel, made on the first run (then `filter` is
+    /// emptied: a frozen graph's filters are held once).
+    packed: Option<PackedFilter>,
     bias: Vec<f32>,
     act: Activation,
 }
@@ -45,6 +51,16 @@ impl Kernel for ConvChain {
     fn compute(&mut self, ctx: &mut Ctx<'_>) -> Result<()> {
         let x = ctx.input(0)?;
         let out = &mut ctx.outputs[0];
+        if !self.depthwise && self.packed.is_none() && kernels::packed::available() {
+            self.packed = Some(PackedFilter::new(&self.filter)?);
+            self.filter = Tensor::default();
+        }
+        if let Some(packed) = &self.packed {
+            // Bias and activation applied to each output tile while it is in cache.
+            let epilogue = Some((&self.bias[..], self.act));
+            kernels::conv_packed::conv2d_prepacked(x, packed, &self.window, epilogue, out)?;
+            return Ok(());
+        }
         if self.depthwise {
             kernels::depthwise_conv2d(x, &self.filter, &self.window, out)?;
         } else {
@@ -165,6 +181,7 @@ pub(crate) fn find(
                 depthwise,
                 window,
                 filter,
+                packed: None,
                 bias,
                 act,
             },
