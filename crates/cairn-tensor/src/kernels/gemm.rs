@@ -126,8 +126,50 @@ pub fn matmul_f32_slices(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) 
             return Ok(());
         }
     }
+    if super::packed::available() && dims.m >= 24 && dims.n >= 16 {
+        return dense_avx512(a, b, dims, c);
+    }
     dense(a, b, dims, c, raw::sgemm_rows);
     Ok(())
+}
+
+/// Dense f32 GEMM on the AVX-512 kernel: `B` is packed once (or, for `Aᵀ·B`, read in
+/// place) and blocks of rows of `C` run in parallel. Every element of `C` is one sum over
+/// `k` in fixed blocks, whatever the split: results do not depend on the thread count.
+fn dense_avx512(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) -> Result<()> {
+    use super::packed::{gemm_packed, gemm_strided, PackedB};
+    let MatmulDims { m, k, n, .. } = dims;
+    let work = m.saturating_mul(n).saturating_mul(k);
+    let threads = if work < DENSE_PARALLEL_WORK {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    // Row blocks: a multiple of the micro-kernel's 12 rows.
+    let rows = m.div_ceil(threads).div_ceil(12) * 12;
+    if dims.transpose_a {
+        if dims.transpose_b {
+            dense(a, b, dims, c, raw::sgemm_rows);
+            return Ok(());
+        }
+        // A is stored [k, m]: logical row i is column i, read with strides (1, m).
+        return c
+            .par_chunks_mut(rows * n)
+            .enumerate()
+            .try_for_each(|(t, block)| {
+                let r0 = t * rows;
+                let mm = block.len() / n;
+                gemm_strided(mm, k, n, &a[r0..], [1, m], b, n, block)
+            });
+    }
+    let packed = PackedB::pack(b, k, n, dims.transpose_b)?;
+    c.par_chunks_mut(rows * n)
+        .enumerate()
+        .try_for_each(|(t, block)| {
+            let r0 = t * rows;
+            let mm = block.len() / n;
+            gemm_packed(&a[r0 * k..(r0 + mm) * k], mm, &packed, block)
+        })
 }
 
 /// `c = op(a) · op(b)` on f64 slices (dense `dgemm`).
