@@ -119,20 +119,37 @@ pub fn locked_version(lock: &str, package: &str) -> Option<String> {
     None
 }
 
-/// The first line of a failed program's stderr that says what went wrong (`Error: …`,
-/// a Python exception, else the last non-empty line), made safe for a table cell.
+/// One line saying what went wrong, from a failed program's stderr: a Rust `Error: …`
+/// with its innermost `Caused by:` entry, a Python exception, else the last non-empty
+/// line; made safe for a table cell.
 pub fn error_line(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let pick = lines
+    let rust = lines
         .iter()
-        .find_map(|l| l.strip_prefix("Error: "))
-        .or_else(|| lines.iter().rev().find(|l| l.contains("Error")).copied())
-        .or_else(|| lines.last().copied())
-        .unwrap_or("no message");
+        .position(|l| l.starts_with("Error: "))
+        .map(|i| {
+            let error = &lines[i]["Error: ".len()..];
+            let causes = &lines[i + 1..];
+            match causes.iter().position(|l| *l == "Caused by:") {
+                Some(c) if c + 1 < causes.len() => {
+                    let last = causes[causes.len() - 1];
+                    let last = last.split_once(": ").map_or(last, |(_, rest)| rest);
+                    format!("{error}: {last}")
+                }
+                _ => error.to_owned(),
+            }
+        });
+    let pick = rust
+        .or_else(|| {
+            let line = lines.iter().rev().find(|l| l.contains("Error"))?;
+            Some((*line).to_owned())
+        })
+        .or_else(|| lines.last().map(|l| (*l).to_owned()))
+        .unwrap_or_else(|| "no message".to_owned());
     let mut line: String = pick.replace('|', "/").chars().take(200).collect();
     if pick.chars().count() > 200 {
         line.push('…');
@@ -232,9 +249,17 @@ pub fn measure(repo: &Path, cairn: &Path, python: &Python, args: &BenchArgs) -> 
                 Ok(bin) => {
                     let mut cmd = Command::new(bin);
                     cmd.arg(&graph)
-                        .arg(&input)
-                        .args([&runs_s, &warmup_s, &threads_s]);
-                    if let Some(json) = keep_best(r, run_one("tract", name, cmd.arg(&output))) {
+                        .args(["--feed", &feed, "--fetch", "Identity:0"]);
+                    cmd.args([
+                        "--runs",
+                        &runs_s,
+                        "--warmup",
+                        &warmup_s,
+                        "--threads",
+                        &threads_s,
+                    ]);
+                    cmd.arg("--expect").arg(&output);
+                    if let Some(json) = keep_best(r, run_one("tract", name, &mut cmd)) {
                         diffs[i] = json.get("max_abs_diff").and_then(Value::as_f64);
                     }
                 }
@@ -288,8 +313,12 @@ mod tests {
     #[test]
     fn picks_the_error_line() -> Result<()> {
         let tract = "warning: x\nError: Failed analyse for node #12 \"a|b\" Pad\n\nCaused by:\n \
-                     0: boom\n";
-        assert_eq!(error_line(tract), "Failed analyse for node #12 \"a/b\" Pad");
+                     0: Infering facts\n    1: Impossible to unify I32 with TDim.\n";
+        assert_eq!(
+            error_line(tract),
+            "Failed analyse for node #12 \"a/b\" Pad: Impossible to unify I32 with TDim."
+        );
+        assert_eq!(error_line("Error: plain\n"), "plain");
         let python = "Traceback (most recent call last):\n  File \"x.py\"\nValueError: bad feed\n";
         assert_eq!(error_line(python), "ValueError: bad feed");
         assert_eq!(error_line("\n  last words \n\n"), "last words");

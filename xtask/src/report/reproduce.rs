@@ -27,7 +27,8 @@ target/release/cairn bench $F.pb --feed input:0=${F}_in0.npy --fetch Identity:0 
     --runs 30 --warmup 5 --json
 $CAIRN_PYTHON xtask/python/bench_tf_graph.py $F.pb --feed input:0=${F}_in0.npy \\
     --fetch Identity:0 --runs 30 --warmup 5 --threads 2
-xtask/tract-bench/target/release/tract-bench $F.pb ${F}_in0.npy 30 5 2 ${F}_out0.npy
+xtask/tract-bench/target/release/tract-bench $F.pb --feed input:0=${F}_in0.npy \\
+    --fetch Identity:0 --runs 30 --warmup 5 --threads 2 --expect ${F}_out0.npy
 ```
 
 The models are git-ignored; when they are missing the bench makes them with
