@@ -133,14 +133,19 @@ pub fn error_line(stderr: &str) -> String {
         .position(|l| l.starts_with("Error: "))
         .map(|i| {
             let error = &lines[i]["Error: ".len()..];
-            let causes = &lines[i + 1..];
-            match causes.iter().position(|l| *l == "Caused by:") {
-                Some(c) if c + 1 < causes.len() => {
-                    let last = causes[causes.len() - 1];
-                    let last = last.split_once(": ").map_or(last, |(_, rest)| rest);
-                    format!("{error}: {last}")
-                }
-                _ => error.to_owned(),
+            // anyhow's `Caused by:` entries are `N: message` (a backtrace may follow).
+            let innermost = lines[i + 1..]
+                .iter()
+                .skip_while(|l| **l != "Caused by:")
+                .skip(1)
+                .map_while(|l| {
+                    let (n, message) = l.split_once(": ")?;
+                    n.bytes().all(|b| b.is_ascii_digit()).then_some(message)
+                })
+                .last();
+            match innermost {
+                Some(cause) => format!("{error}: {cause}"),
+                None => error.to_owned(),
             }
         });
     let pick = rust
@@ -163,6 +168,7 @@ fn run_one(who: &str, model: &str, cmd: &mut Command) -> Result<(Latency, Value)
     let out = cmd
         .stdin(Stdio::null())
         .env("RAYON_NUM_THREADS", THREADS.to_string())
+        .env("RUST_BACKTRACE", "0")
         .output()
         .map_err(|e| format!("{who} failed: cannot start it: {e}"))?;
     if !out.status.success() {
@@ -319,6 +325,9 @@ mod tests {
             "Failed analyse for node #12 \"a/b\" Pad: Impossible to unify I32 with TDim."
         );
         assert_eq!(error_line("Error: plain\n"), "plain");
+        let with_backtrace = "Error: top\n\nCaused by:\n    0: middle\n    1: bottom\n\n\
+                              Stack backtrace:\n   0: anyhow::error\n  16: _start\n";
+        assert_eq!(error_line(with_backtrace), "top: bottom");
         let python = "Traceback (most recent call last):\n  File \"x.py\"\nValueError: bad feed\n";
         assert_eq!(error_line(python), "ValueError: bad feed");
         assert_eq!(error_line("\n  last words \n\n"), "last words");
