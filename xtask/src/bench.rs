@@ -11,11 +11,6 @@ mod lenet;
 
 pub use json::{field, last_json_line, step_timing};
 
-/// Threads every framework gets in the image and LeNet benchmarks (`RAYON_NUM_THREADS`
-/// for cairn, the Session's intra- and inter-op pools for TensorFlow, the matrix-product
-/// pool for tract).
-pub const THREADS: u64 = 2;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -27,6 +22,11 @@ use crate::flags::BenchArgs;
 use crate::python::{self, Purpose, Python};
 use crate::report::{FullRun, Report, StepTiming};
 use crate::sysinfo;
+
+/// Threads every framework gets in the image and LeNet benchmarks (`RAYON_NUM_THREADS`
+/// for cairn, the Session's intra- and inter-op pools for TensorFlow, the matrix-product
+/// pool for tract).
+pub const THREADS: u64 = 2;
 
 /// Step counts of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
