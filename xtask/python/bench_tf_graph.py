@@ -2,9 +2,10 @@
 TensorFlow side of `cairn bench GRAPH` (same inputs, same statistics).
 
   bench_tf_graph.py GRAPH.pb --feed NAME=FILE.npy|NAME=shape:1x224x224x3 --fetch T
-                    [--runs N] [--warmup N]
+                    [--runs N] [--warmup N] [--threads N]
 
-Random feeds are uniform in [-1, 1) float32 (seeded). Prints one JSON line
+Random feeds are uniform in [-1, 1) float32 (seeded). --threads N (default 2) sizes both the
+Session's intra-op and inter-op thread pools, as in bench_tf_lenet.py. Prints one JSON line
 {"median_ms", "min_ms", "max_ms", "runs"} (median of an even count: mean of the middle two).
 """
 
@@ -30,6 +31,7 @@ def main():
     p.add_argument("--fetch", action="append", required=True)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     gd = tf1.GraphDef()
     with open(a.graph, "rb") as f:
@@ -48,7 +50,9 @@ def main():
             feeds[tensor_name(name)] = np.load(value)
     fetches = [tensor_name(f) for f in a.fetch]
     times = []
-    with tf1.Session(graph=g) as s:
+    cfg = tf1.ConfigProto(intra_op_parallelism_threads=a.threads,
+                          inter_op_parallelism_threads=a.threads)
+    with tf1.Session(graph=g, config=cfg) as s:
         for i in range(a.warmup + a.runs):
             t0 = time.perf_counter()
             s.run(fetches, feed_dict=feeds)

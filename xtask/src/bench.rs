@@ -1,7 +1,15 @@
-//! `cargo xtask bench`: cairn against TensorFlow and PyTorch, written to `docs/BENCHMARKS.md`.
-//! The checkpoint part (cairn, TensorFlow's Saver, `dd`) is in [`checkpoint`].
+//! `cargo xtask bench`: cairn against TensorFlow, PyTorch and tract, written to
+//! `docs/BENCHMARKS.md`. The MLP step and run are here; the checkpoint part (cairn,
+//! TensorFlow's Saver, `dd`) is in [`checkpoint`], the image models (cairn, TensorFlow,
+//! tract) in [`images`], the LeNet training step in [`lenet`]; [`json`] reads the programs'
+//! reports.
 
 mod checkpoint;
+mod images;
+mod json;
+mod lenet;
+
+pub use json::{field, last_json_line, step_timing};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,6 +22,11 @@ use crate::flags::BenchArgs;
 use crate::python::{self, Purpose, Python};
 use crate::report::{FullRun, Report, StepTiming};
 use crate::sysinfo;
+
+/// Threads every framework gets in the image and LeNet benchmarks (`RAYON_NUM_THREADS`
+/// for cairn, the Session's intra- and inter-op pools for TensorFlow, the matrix-product
+/// pool for tract).
+pub const THREADS: u64 = 2;
 
 /// Step counts of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +125,19 @@ pub fn run(repo: &Path, args: &BenchArgs) -> Result<()> {
     } else {
         Ok(checkpoint::measure(repo, &cairn, &python, args)?)
     };
+    let images = if args.skip_images {
+        Err("skipped with --skip-images".to_owned())
+    } else {
+        images::measure(repo, &cairn, &python, args).map_err(|e| {
+            eprintln!("xtask: image models: {e:#}");
+            format!("{e:#}")
+        })
+    };
+    let lenet = if args.skip_lenet {
+        Err("skipped with --skip-lenet".to_owned())
+    } else {
+        Ok(lenet::measure(repo, &cairn, &python, args.quick))
+    };
 
     let report = Report {
         date: sysinfo::today_utc(),
@@ -134,6 +160,8 @@ pub fn run(repo: &Path, args: &BenchArgs) -> Result<()> {
         cairn_full,
         tf_full,
         checkpoints,
+        images,
+        lenet,
     };
     let markdown = report.markdown();
     let out = repo.join("docs").join("BENCHMARKS.md");
@@ -186,47 +214,6 @@ fn run_json(what: &str, cmd: &mut Command) -> Result<(Value, f64)> {
     Ok((json, wall))
 }
 
-/// The last stdout line that parses as a JSON object.
-pub fn last_json_line(stdout: &str) -> Result<Value> {
-    stdout
-        .lines()
-        .rev()
-        .map(str::trim)
-        .filter(|l| l.starts_with('{'))
-        .find_map(|l| {
-            serde_json::from_str::<Value>(l)
-                .ok()
-                .filter(Value::is_object)
-        })
-        .with_context(|| format!("no JSON object line in stdout: {:?}", tail(stdout)))
-}
-
-fn tail(s: &str) -> &str {
-    let start = s.char_indices().rev().nth(300).map_or(0, |(i, _)| i);
-    &s[start..]
-}
-
-/// A finite number field of a JSON object.
-pub fn field(json: &Value, key: &str, what: &str) -> Result<f64> {
-    json.get(key)
-        .and_then(Value::as_f64)
-        .filter(|v| v.is_finite())
-        .with_context(|| format!("{what}: JSON has no finite number `{key}`: {json}"))
-}
-
-/// `step_ms_median`, `step_ms_min`, `steps` of a benchmark's JSON.
-pub fn step_timing(json: &Value, what: &str) -> Result<StepTiming> {
-    let steps = json
-        .get("steps")
-        .and_then(Value::as_u64)
-        .with_context(|| format!("{what}: JSON has no integer `steps`: {json}"))?;
-    Ok(StepTiming {
-        median_ms: field(json, "step_ms_median", what)?,
-        min_ms: field(json, "step_ms_min", what)?,
-        steps,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,34 +238,6 @@ mod tests {
             ..BenchArgs::default()
         });
         assert_eq!(custom.steps, 7);
-        Ok(())
-    }
-
-    #[test]
-    fn parses_the_last_json_line() -> Result<()> {
-        let out = "loading...\n{\"steps\": 1}\nnoise {\n{\"step_ms_median\": 1.5, \
-                   \"step_ms_min\": 1.25, \"gemm_ms_median\": 1.0, \"steps\": 2000}\n";
-        let json = last_json_line(out)?;
-        let t = step_timing(&json, "test")?;
-        assert_eq!(
-            t,
-            StepTiming {
-                median_ms: 1.5,
-                min_ms: 1.25,
-                steps: 2000
-            }
-        );
-        assert_eq!(field(&json, "gemm_ms_median", "test")?, 1.0);
-        Ok(())
-    }
-
-    #[test]
-    fn rejects_missing_or_bad_fields() -> Result<()> {
-        assert!(last_json_line("no json here\n[1, 2]\n").is_err());
-        let json = last_json_line("{\"step_ms_median\": \"fast\", \"steps\": -3}")?;
-        assert!(field(&json, "step_ms_median", "t").is_err());
-        assert!(field(&json, "absent", "t").is_err());
-        assert!(step_timing(&json, "t").is_err());
         Ok(())
     }
 }

@@ -17,14 +17,21 @@ COMMANDS:
         root; each writes under fixtures/<topic>/. --only NAME runs fixtures_NAME.py alone.
         --check only verifies that the scripts exist (no Python needed).
         Without TensorFlow, says so and exits 0: the committed fixtures stay valid.
-    bench [--steps N] [--quick] [--skip-checkpoint] [--checkpoint-dir DIR]
+    bench [--steps N] [--quick] [--skip-checkpoint] [--checkpoint-dir DIR] [--skip-images]
+          [--skip-lenet] [--tract]
         Build cairn in release, time its MLP training step against TensorFlow (classic Session
         and tf.function) and PyTorch eager, time 5000-step training runs, time saving and
         restoring 1 GiB of float32 variables (cairn, TensorFlow's Saver, `dd` on the same
-        disk), and write docs/BENCHMARKS.md. --steps N = timed steps per framework (default
-        2000); --quick = a short smoke run (checkpoints of 256 MiB); --skip-checkpoint skips
-        the checkpoint part; --checkpoint-dir DIR = where to write the checkpoints (default:
-        a new directory in the system's temporary directory), i.e. which disk is measured.
+        disk), time batch-1 inference of the full-size MobileNetV2 and InceptionV3 frozen
+        graphs (cairn, TensorFlow, tract; made with TensorFlow under fixtures/images/full/
+        when missing), time the LeNet training step (cairn, TensorFlow), and write
+        docs/BENCHMARKS.md. --steps N = timed MLP steps per framework (default 2000);
+        --quick = a short smoke run (checkpoints of 256 MiB, few image runs and LeNet
+        steps); --skip-checkpoint, --skip-images, --skip-lenet skip those parts;
+        --checkpoint-dir DIR = where to write the checkpoints (default: a new directory in
+        the system's temporary directory), i.e. which disk is measured; --tract = first
+        build xtask/tract-bench (tract-tensorflow, its own target/; ~18 min from scratch),
+        without it tract is measured only if already built.
     interop [--keep] [--work-dir DIR]
         Hand MNIST checkpoints between TensorFlow's classic scripts and cairn (both ways),
         score the same checkpoints with both, compare every tensor bit for bit; write
@@ -83,6 +90,12 @@ pub struct BenchArgs {
     pub skip_checkpoint: bool,
     /// Where the checkpoint benchmark writes (the disk it measures).
     pub checkpoint_dir: Option<PathBuf>,
+    /// Do not run the image-model benchmark.
+    pub skip_images: bool,
+    /// Do not run the LeNet training-step benchmark.
+    pub skip_lenet: bool,
+    /// Build `xtask/tract-bench` before the image benchmark.
+    pub tract: bool,
 }
 
 /// Options of `cargo xtask interop`.
@@ -175,6 +188,9 @@ fn parse_bench(args: &[String]) -> Result<BenchArgs> {
                 out.steps = Some(n);
             }
             ("--skip-checkpoint", None) => out.skip_checkpoint = true,
+            ("--skip-images", None) => out.skip_images = true,
+            ("--skip-lenet", None) => out.skip_lenet = true,
+            ("--tract", None) => out.tract = true,
             ("--checkpoint-dir", inline) => {
                 let dir = value(inline, &mut it, "--checkpoint-dir")?;
                 if dir.is_empty() {
@@ -328,6 +344,18 @@ mod tests {
             parse(&args("bench --checkpoint-dir=/mnt/disk --skip-checkpoint"))?,
             Command::Bench(want)
         );
+        let want = BenchArgs {
+            skip_images: true,
+            skip_lenet: true,
+            tract: true,
+            ..BenchArgs::default()
+        };
+        assert_eq!(
+            parse(&args("bench --skip-lenet --tract --skip-images"))?,
+            Command::Bench(want)
+        );
+        assert!(parse(&args("bench --tract=yes")).is_err());
+        assert!(parse(&args("bench --skip-images=1")).is_err());
         assert!(parse(&args("bench --checkpoint-dir")).is_err());
         assert!(parse(&args("bench --skip-checkpoint=yes")).is_err());
         Ok(())

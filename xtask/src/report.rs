@@ -1,10 +1,19 @@
-//! The benchmark results and their rendering as `docs/BENCHMARKS.md`.
+//! The benchmark results and their rendering as `docs/BENCHMARKS.md`: the MLP step and
+//! run here, the image models in [`images`], LeNet in [`lenet`], checkpoints in
+//! [`checkpoints`], the promises table in [`promises`].
 
 mod checkpoints;
+mod images;
+mod lenet;
+mod promises;
+mod reproduce;
 
 use std::fmt::Write as _;
 
 pub use checkpoints::{CairnCheckpoint, CheckpointBench, TfSaver};
+pub use images::{ImageBench, ImageModel, Latency};
+pub use lenet::{CairnLenet, LenetBench, TfLenet};
+pub use promises::Ratio;
 
 /// Timing of one framework's training step.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,24 +76,10 @@ pub struct Report {
     pub tf_full: FullRun,
     /// The checkpoint benchmark, or why it was not run.
     pub checkpoints: Result<CheckpointBench, String>,
-}
-
-/// One promised ratio.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ratio {
-    /// What is divided by what.
-    pub name: String,
-    /// The measured value.
-    pub value: f64,
-    /// The promise: value ≤ target.
-    pub target: f64,
-}
-
-impl Ratio {
-    /// Whether the promise holds.
-    pub fn met(&self) -> bool {
-        self.value <= self.target
-    }
+    /// The image-model benchmark, or why it was not run.
+    pub images: Result<ImageBench, String>,
+    /// The LeNet training-step benchmark, or why it was not run.
+    pub lenet: Result<LenetBench, String>,
 }
 
 impl Report {
@@ -100,8 +95,34 @@ impl Report {
         v
     }
 
-    /// The project's three promised ratios.
+    /// The project's promised ratios: the MLP's three, then the image models' (two per
+    /// model) and LeNet's, marked unmeasured when their part did not run.
     pub fn ratios(&self) -> Vec<Ratio> {
+        let mut v = self.mlp_ratios();
+        match &self.images {
+            Ok(b) => v.extend(b.ratios()),
+            Err(why) => {
+                for model in ["MobileNetV2", "InceptionV3"] {
+                    for (other, target) in [("TensorFlow", 1.0), ("tract", 0.8)] {
+                        let name = format!("{model} batch-1 latency: cairn / {other}");
+                        v.push(promises::unmeasured(&name, target, why));
+                    }
+                }
+            }
+        }
+        v.push(match &self.lenet {
+            Ok(b) => b.ratio(),
+            Err(why) => promises::unmeasured(
+                "LeNet training step (batch 100): cairn / TensorFlow",
+                0.5,
+                why,
+            ),
+        });
+        v
+    }
+
+    /// The three ratios of the MLP benchmark.
+    fn mlp_ratios(&self) -> Vec<Ratio> {
         let (fastest, best) = self
             .others()
             .into_iter()
@@ -110,12 +131,12 @@ impl Report {
         vec![
             Ratio {
                 name: format!("cairn step / fastest other step ({fastest})"),
-                value: self.cairn.median_ms / best,
+                value: Ok(self.cairn.median_ms / best),
                 target: 0.6,
             },
             Ratio {
                 name: "cairn step / cairn GEMM floor".to_owned(),
-                value: self.cairn.median_ms / self.cairn_gemm_ms,
+                value: Ok(self.cairn.median_ms / self.cairn_gemm_ms),
                 target: 1.3,
             },
             Ratio {
@@ -123,7 +144,7 @@ impl Report {
                     "cairn {}-step wall / TF classic script wall",
                     self.full_steps
                 ),
-                value: self.cairn_full.wall_s / self.tf_full.wall_s,
+                value: Ok(self.cairn_full.wall_s / self.tf_full.wall_s),
                 target: 0.5,
             },
         ]
@@ -149,9 +170,16 @@ impl Report {
                 "- load average at the start: {load} (other work on the machine)"
             );
         }
+        let tract = match &self.images {
+            Ok(ImageBench {
+                tract_version: Some(v),
+                ..
+            }) => format!(", tract {v} (tract-tensorflow)"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "- {}, TensorFlow {} (tensorflow-cpu), PyTorch {torch}\n",
+            "- {}, TensorFlow {} (tensorflow-cpu), PyTorch {torch}{tract}\n",
             self.python, self.tf_version
         );
         let _ = writeln!(
@@ -206,24 +234,21 @@ impl Report {
             "TensorFlow classic script (reports its loop)",
             &self.tf_full,
         );
-        let _ = writeln!(s, "\n## Promises\n\n| ratio | measured | target | met |");
-        let _ = writeln!(s, "|---|---:|---:|:---:|");
-        for r in self.ratios() {
-            let _ = writeln!(
-                s,
-                "| {} | {:.3} | ≤ {} | {} |",
-                r.name,
-                r.value,
-                r.target,
-                if r.met() { "yes" } else { "**no**" }
-            );
-        }
         s.push('\n');
+        match &self.images {
+            Ok(b) => s.push_str(&b.markdown()),
+            Err(why) => s.push_str(&images::not_run(why)),
+        }
+        match &self.lenet {
+            Ok(b) => s.push_str(&b.markdown()),
+            Err(why) => s.push_str(&lenet::not_run(why)),
+        }
+        s.push_str(&promises::markdown(&self.ratios()));
         match &self.checkpoints {
             Ok(c) => s.push_str(&c.markdown()),
             Err(why) => s.push_str(&checkpoints::not_run(why)),
         }
-        s.push_str(REPRODUCE);
+        s.push_str(reproduce::REPRODUCE);
         s
     }
 }
@@ -247,110 +272,5 @@ fn full_row(s: &mut String, name: &str, r: &FullRun) {
     );
 }
 
-const REPRODUCE: &str = "
-## How to reproduce
-
-```sh
-# Python with tensorflow-cpu 2.21 and numpy (torch optional); without CAIRN_PYTHON, xtask
-# uses or creates .venv/ at the repository root.
-export CAIRN_PYTHON=/path/to/venv/bin/python
-cargo xtask bench            # --quick for a smoke run, --steps N to time N steps each
-```
-
-It runs `cargo build --release -p cairn`, then `target/release/cairn bench-mlp --steps N
---warmup W --json`, `target/release/cairn train --model mlp --steps 5000 --json`, and
-`xtask/python/bench_tf_classic.py` (`--mode steps`, `--mode full`), `bench_tf_function.py` and
-`bench_torch.py`, all from the repository root, reading MNIST from `fixtures/mnist/`. The
-machine is shared and the numbers are from a single run: expect a few percent of noise.
-";
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn timing(median_ms: f64) -> StepTiming {
-        StepTiming {
-            median_ms,
-            min_ms: median_ms * 0.9,
-            steps: 2000,
-        }
-    }
-
-    fn sample() -> Report {
-        Report {
-            date: "2025-01-02".into(),
-            nproc: 2,
-            cpu_model: "Test CPU".into(),
-            load_average: Some("0.50 0.40 0.30".into()),
-            python: "Python 3.12.3".into(),
-            tf_version: "2.21.0".into(),
-            torch_version: None,
-            warmup: 200,
-            full_steps: 5000,
-            quick: false,
-            cairn: timing(1.0),
-            cairn_gemm_ms: 0.8,
-            tf_classic: timing(2.5),
-            tf_function: timing(2.0),
-            torch: Err("no module named torch".into()),
-            cairn_full: FullRun {
-                wall_s: 6.0,
-                reported_s: 5.5,
-                test_accuracy: 0.9835,
-            },
-            tf_full: FullRun {
-                wall_s: 18.0,
-                reported_s: 14.7,
-                test_accuracy: 0.9837,
-            },
-            checkpoints: Err("skipped with --skip-checkpoint".into()),
-        }
-    }
-
-    #[test]
-    fn ratios_use_the_fastest_available_other() -> Result<(), String> {
-        let r = sample().ratios();
-        assert_eq!(r.len(), 3);
-        assert!(r[0].name.contains("TF tf.function"), "{}", r[0].name);
-        assert!((r[0].value - 0.5).abs() < 1e-12 && r[0].met());
-        assert!((r[1].value - 1.25).abs() < 1e-12 && r[1].met());
-        assert!((r[2].value - 6.0 / 18.0).abs() < 1e-12 && r[2].met());
-
-        let mut with_torch = sample();
-        with_torch.torch = Ok(timing(1.25));
-        let r = with_torch.ratios();
-        assert!(r[0].name.contains("PyTorch"));
-        assert!((r[0].value - 0.8).abs() < 1e-12 && !r[0].met());
-        Ok(())
-    }
-
-    #[test]
-    fn markdown_has_every_section() -> Result<(), String> {
-        let md = sample().markdown();
-        for needle in [
-            "# Benchmarks",
-            "2025-01-02",
-            "Test CPU (`nproc` = 2)",
-            "load average at the start: 0.50 0.40 0.30",
-            "TensorFlow 2.21.0",
-            "PyTorch not available",
-            "| cairn (`cairn bench-mlp`) | 1.000 | 0.900 | 2000 |",
-            "| cairn GEMM floor (its two big GEMMs alone) | 0.800 | | |",
-            "not available (no module named torch)",
-            "| 6.00 | 5.50 | 0.9835 |",
-            "| cairn step / cairn GEMM floor | 1.250 | ≤ 1.3 | yes |",
-            "## How to reproduce",
-        ] {
-            assert!(md.contains(needle), "missing {needle:?} in\n{md}");
-        }
-        assert!(!md.contains("(a smoke run"));
-        let at = |needle: &str| md.find(needle).ok_or(format!("no {needle:?}"));
-        assert!(at("## Promises")? < at("## Checkpoints")?);
-        assert!(at("## Checkpoints")? < at("## How to reproduce")?);
-        assert!(md.contains("Not measured in this run: skipped with --skip-checkpoint."));
-        let mut quick = sample();
-        quick.quick = true;
-        assert!(quick.markdown().contains("(a smoke run"));
-        Ok(())
-    }
-}
+mod tests;
