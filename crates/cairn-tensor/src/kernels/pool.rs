@@ -84,10 +84,9 @@ pub fn max_pool(input: &Tensor, pool: &Pool2d, out: &mut Tensor) -> Result<()> {
             let acc = &mut o[p * c..(p + 1) * c];
             acc.fill(f32::NEG_INFINITY);
             for &cell in cells {
+                // A select, not a conditional store, so the loop vectorizes.
                 for (a, &v) in acc.iter_mut().zip(&x[cell * c..(cell + 1) * c]) {
-                    if v > *a {
-                        *a = v;
-                    }
+                    *a = if v > *a { v } else { *a };
                 }
             }
         })
@@ -162,10 +161,9 @@ pub fn max_pool_grad(
                     for &cell in rest {
                         let row = &x[cell * c..(cell + 1) * c];
                         for ((m, i), &v) in best.iter_mut().zip(at.iter_mut()).zip(row) {
-                            if v > *m {
-                                *m = v;
-                                *i = cell;
-                            }
+                            let take = v > *m;
+                            *m = if take { v } else { *m };
+                            *i = if take { cell } else { *i };
                         }
                     }
                     for (ch, (&cell, &g)) in at.iter().zip(&d[p * c..(p + 1) * c]).enumerate() {
