@@ -124,7 +124,7 @@ fn print_profile(session: &Session, runs: usize) {
         eprintln!("{ms:10.3} ms/run  {nodes:5} nodes  {op}");
     }
     let mut nodes = session.profile();
-    nodes.sort_by(|a, b| b.3.cmp(&a.3));
+    nodes.sort_by_key(|n| std::cmp::Reverse(n.3));
     eprintln!("slowest nodes:");
     for (name, op, _, d) in nodes.iter().take(15) {
         let ms = d.as_secs_f64() * 1e3 / runs as f64;
