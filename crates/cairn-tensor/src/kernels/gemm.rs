@@ -129,8 +129,42 @@ pub fn matmul_f32_slices(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) 
     if super::packed::available() && dims.m >= 24 && dims.n >= 16 {
         return dense_avx512(a, b, dims, c);
     }
+    if super::packed::available()
+        && dims.m == 1
+        && !dims.transpose_a
+        && !dims.transpose_b
+        && dims.n >= 64
+        && dims.k.saturating_mul(dims.n) >= DENSE_PARALLEL_WORK / 16
+    {
+        return gemv_avx512(a, b, dims, c);
+    }
     dense(a, b, dims, c, raw::sgemm_rows);
     Ok(())
+}
+
+/// A row vector times a matrix (batch-1 inference's last layer): `B` streamed once, its
+/// columns split across threads in blocks of 32 (each element's sum is over `k` in order,
+/// whatever the split).
+fn gemv_avx512(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) -> Result<()> {
+    let (k, n) = (dims.k, dims.n);
+    let threads = rayon::current_num_threads().max(1);
+    let cols = n.div_ceil(threads).div_ceil(32) * 32;
+    c.par_chunks_mut(cols)
+        .enumerate()
+        .try_for_each(|(t, chunk)| {
+            let j0 = t * cols;
+            let nn = chunk.len();
+            super::packed::gemm_strided(
+                1,
+                k,
+                nn,
+                a,
+                [k, 1],
+                &b[j0..(k - 1) * n + j0 + nn],
+                n,
+                chunk,
+            )
+        })
 }
 
 /// Dense f32 GEMM on the AVX-512 kernel: `B` is packed once (or, for `Aᵀ·B`, read in

@@ -225,3 +225,36 @@ fn matmul_sgd_l2_equals_the_separate_ops_bit_for_bit() -> crate::Result<()> {
     assert_eq!(bits(&fused)?, bits(&separate)?);
     Ok(())
 }
+
+#[test]
+fn avx512_shapes_match_naive_whatever_the_threads() -> Result<()> {
+    // A batch-1 row vector (the column-split GEMV), odd sizes around the 12×32 blocks with
+    // and without a transposed B, and Aᵀ·B.
+    for d in [
+        dims(1, 1280, 1000, false, false),
+        dims(1, 300, 77, false, false),
+        dims(37, 61, 45, false, true),
+        dims(25, 300, 33, false, false),
+        dims(61, 29, 70, true, false),
+    ] {
+        let a = data(d.m * d.k, 0, 11);
+        let b = data(d.k * d.n, 0, 12);
+        let want = naive(&a, &b, d);
+        let mut outs = Vec::new();
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Invalid {
+                    op: "test",
+                    what: e.to_string(),
+                })?;
+            let mut c = vec![f32::NAN; d.m * d.n];
+            pool.install(|| matmul_f32_slices(&a, &b, d, &mut c))?;
+            assert!(close(&c, &want), "{d:?}");
+            outs.push(c);
+        }
+        assert!(outs.windows(2).all(|w| w[0] == w[1]), "{d:?}");
+    }
+    Ok(())
+}
