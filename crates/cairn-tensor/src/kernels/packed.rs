@@ -387,7 +387,9 @@ mod avx512 {
         for q in 0..k.kl {
             let bq = k.b.add(q * k.ldb);
             let b0 = _mm512_maskz_loadu_ps(m0, bq);
-            let b1 = _mm512_maskz_loadu_ps(m1, bq.add(16));
+            // With cols ≤ 16 the second half may lie past the slice: its mask is empty, so
+            // nothing is read, and `wrapping_add` keeps the address computation defined.
+            let b1 = _mm512_maskz_loadu_ps(m1, bq.wrapping_add(16));
             let aq = k.a.add(q * k.csa);
             for (r, row) in acc.iter_mut().enumerate() {
                 let av = _mm512_set1_ps(*aq.add(r * k.rsa));
@@ -400,10 +402,10 @@ mod avx512 {
             let (mut v0, mut v1) = (row[0], row[1]);
             if k.accumulate {
                 v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
-                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr.add(16)));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr.wrapping_add(16)));
             }
             _mm512_mask_storeu_ps(cr, m0, v0);
-            _mm512_mask_storeu_ps(cr.add(16), m1, v1);
+            _mm512_mask_storeu_ps(cr.wrapping_add(16), m1, v1);
         }
     }
 
