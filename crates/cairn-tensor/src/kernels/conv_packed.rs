@@ -108,24 +108,31 @@ pub(crate) fn conv2d_packed(
                 .map(move |(t, tile)| (b, t, tile))
         })
         .collect();
-    tiles
-        .into_par_iter()
-        .try_for_each_init(Vec::new, |col, (b, t, o_tile)| {
-            let x_img = &x[b * img_in..(b + 1) * img_in];
-            let np = o_tile.len() / oc;
-            if g.is_pointwise() {
-                let p0 = t * rows * k;
-                gemm_packed(&x_img[p0..p0 + np * k], np, w, o_tile)?;
-            } else {
+    tiles.into_par_iter().try_for_each(|(b, t, o_tile)| {
+        let x_img = &x[b * img_in..(b + 1) * img_in];
+        let np = o_tile.len() / oc;
+        if g.is_pointwise() {
+            let p0 = t * rows * k;
+            gemm_packed(&x_img[p0..p0 + np * k], np, w, o_tile)?;
+        } else {
+            // One im2col buffer per thread, kept across tiles and calls: a fresh one
+            // per task cost an allocation and its page faults every time.
+            COL.with_borrow_mut(|col| {
                 col.resize(np * k, 0.0);
                 im2col(x_img, g, t * rows, np, col);
-                gemm_packed(col, np, w, o_tile)?;
-            }
-            if let Some((bias, act)) = epilogue {
-                bias_act(o_tile, bias, act);
-            }
-            Ok(())
-        })
+                gemm_packed(&col[..np * k], np, w, o_tile)
+            })?;
+        }
+        if let Some((bias, act)) = epilogue {
+            bias_act(o_tile, bias, act);
+        }
+        Ok(())
+    })
+}
+
+thread_local! {
+    /// Each thread's im2col tile (at most about 64 Ki floats, or 24 rows of a patch).
+    static COL: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Output positions per tile: about `TILE` floats of im2col rows, a multiple of the
