@@ -1,7 +1,9 @@
-//! Matrix multiplication (`MatMul`): dense through `matrixmultiply`, plus a sparse fast path
-//! for mostly-zero left operands (MNIST pixels are ~80% zeros).
+//! Matrix multiplication (`MatMul`): dense through the AVX-512 kernel of [`super::packed`]
+//! where the CPU has it (else `matrixmultiply`), plus a sparse fast path for mostly-zero
+//! left operands (MNIST pixels are ~80% zeros).
 //!
-//! Determinism: work is split across threads by blocks of output rows only; every output
+//! Determinism: work is split across threads by blocks of output rows (or, for a single
+//! row, of output columns) only; every output
 //! element is computed by one thread in a fixed order, so results do not depend on the
 //! thread count. The sparse path skips zero entries of `A`, so (unlike the dense path) a
 //! zero times an infinity or NaN in `B` contributes nothing.
