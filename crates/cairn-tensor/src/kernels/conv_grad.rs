@@ -58,48 +58,51 @@ pub fn conv2d_backprop_input(
     if img_in == 0 || pos == 0 {
         return Ok(());
     }
-    if packed::available() && !mostly_zeros(d) {
-        // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k] with wᵀ packed once for every tile.
-        let wt = PackedB::pack(w, oc, k, true)?;
-        let rows = tile_rows(k);
-        return dx.par_chunks_mut(img_in).enumerate().try_for_each_init(
-            Vec::new,
-            |dcol, (b, dx_img)| {
-                let d_img = &d[b * pos * oc..(b + 1) * pos * oc];
-                if g.is_pointwise() {
-                    return gemm_packed(d_img, pos, &wt, dx_img);
-                }
-                for p0 in (0..pos).step_by(rows) {
-                    let np = rows.min(pos - p0);
-                    dcol.resize(np * k, 0.0);
-                    gemm_packed(&d_img[p0 * oc..(p0 + np) * oc], np, &wt, dcol)?;
-                    col2im_add(dcol, &g, p0, np, dx_img);
-                }
-                Ok(())
-            },
-        );
-    }
-    // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k]. dy is the left operand (after ReLU and
-    // max-pool gradients it is mostly zeros: the GEMM's sparse path skips them).
-    let w = transpose(w, k, oc);
-    let w = &w[..];
-    let wt = |m: usize| gemm_dims(m, oc, k);
+    // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k], dy the left operand.
+    let wt = FilterT::new(w, oc, k, mostly_zeros(d))?;
     let rows = tile_rows(k);
     dx.par_chunks_mut(img_in)
         .enumerate()
         .try_for_each_init(Vec::new, |dcol, (b, dx_img)| {
             let d_img = &d[b * pos * oc..(b + 1) * pos * oc];
             if g.is_pointwise() {
-                return matmul_f32_slices(d_img, w, wt(pos), dx_img);
+                return wt.mul(d_img, pos, dx_img);
             }
             for p0 in (0..pos).step_by(rows) {
                 let np = rows.min(pos - p0);
                 dcol.resize(np * k, 0.0);
-                matmul_f32_slices(&d_img[p0 * oc..(p0 + np) * oc], w, wt(np), dcol)?;
+                wt.mul(&d_img[p0 * oc..(p0 + np) * oc], np, dcol)?;
                 col2im_add(dcol, &g, p0, np, dx_img);
             }
             Ok(())
         })
+}
+
+/// The transposed filter `wᵀ [oc, k]` as the right operand of the input gradient.
+enum FilterT {
+    /// Packed once for the AVX-512 kernel (a dense `dy`).
+    Packed(PackedB),
+    /// Stored transposed for the general GEMM, whose sparse path skips the zeros of a
+    /// mostly-zero `dy` (after ReLU and max-pool gradients).
+    Plain(Vec<f32>, usize, usize),
+}
+
+impl FilterT {
+    fn new(w: &[f32], oc: usize, k: usize, sparse_dy: bool) -> Result<FilterT> {
+        Ok(if packed::available() && !sparse_dy {
+            FilterT::Packed(PackedB::pack(w, oc, k, true)?)
+        } else {
+            FilterT::Plain(transpose(w, k, oc), oc, k)
+        })
+    }
+
+    /// `c[m, k] = a[m, oc] · wᵀ`.
+    fn mul(&self, a: &[f32], m: usize, c: &mut [f32]) -> Result<()> {
+        match self {
+            FilterT::Packed(p) => gemm_packed(a, m, p, c),
+            FilterT::Plain(w, oc, k) => matmul_f32_slices(a, w, gemm_dims(m, *oc, *k), c),
+        }
+    }
 }
 
 /// Adds the patch rows of positions `p0..p0+rows` back into the image gradient.
@@ -146,64 +149,46 @@ pub fn conv2d_backprop_filter(
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
-    if packed::available() && !mostly_zeros(d) {
-        // Per group, dw[k, o] = Σ_p col[p, k] · dy[p, o]: colᵀ read in place (strides 1
-        // and k), dy streamed row by row; partial sums are added in group order.
-        let partials = groups
-            .par_iter()
-            .map(|&b0| {
-                let nb = per_group.min(g.n - b0);
-                let rows = nb * pos;
-                let mut part = vec![0f32; k * oc];
-                let d_grp = &d[b0 * pos * oc..(b0 + nb) * pos * oc];
-                if g.is_pointwise() {
-                    let x_grp = &x[b0 * img_in..(b0 + nb) * img_in];
-                    gemm_strided(k, rows, oc, x_grp, [1, k], d_grp, oc, &mut part)?;
-                    return Ok(part);
-                }
-                let mut col = vec![0f32; rows * k];
-                for (i, c) in col.chunks_exact_mut(pos * k).enumerate() {
-                    let b = b0 + i;
-                    im2col(&x[b * img_in..(b + 1) * img_in], &g, 0, pos, c);
-                }
-                gemm_strided(k, rows, oc, &col, [1, k], d_grp, oc, &mut part)?;
-                Ok(part)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for p in &partials {
-            for (a, &v) in dw.iter_mut().zip(p) {
-                *a += v;
-            }
-        }
-        return Ok(());
-    }
-    // Per group, dwᵀ[o, k] = Σ_p dy[p, o] · col[p, k]: dy (mostly zeros after ReLU and
-    // max-pool gradients) is the left operand, so the GEMM's sparse path can skip zeros.
+    // Per group: with a dense dy, dw[k, o] = Σ_p col[p, k] · dy[p, o] on the AVX-512 kernel
+    // (colᵀ read in place, strides 1 and k); else dwᵀ[o, k] = Σ_p dy[p, o] · col[p, k] with
+    // dy (mostly zeros after ReLU and max-pool gradients) the left operand, so the GEMM's
+    // sparse path skips zeros. Partial sums are added in group order.
+    let dense = packed::available() && !mostly_zeros(d);
     let partials = groups
         .par_iter()
         .map(|&b0| {
             let nb = per_group.min(g.n - b0);
             let rows = nb * pos;
-            let mut part = vec![0f32; oc * k];
             let d_grp = &d[b0 * pos * oc..(b0 + nb) * pos * oc];
-            if g.is_pointwise() {
-                let x_grp = &x[b0 * img_in..(b0 + nb) * img_in];
-                matmul_f32_slices(d_grp, x_grp, at_b(oc, rows, k), &mut part)?;
-                return Ok(part);
+            let col: std::borrow::Cow<'_, [f32]> = if g.is_pointwise() {
+                x[b0 * img_in..(b0 + nb) * img_in].into()
+            } else {
+                let mut col = vec![0f32; rows * k];
+                for (i, c) in col.chunks_exact_mut(pos * k).enumerate() {
+                    let b = b0 + i;
+                    im2col(&x[b * img_in..(b + 1) * img_in], &g, 0, pos, c);
+                }
+                col.into()
+            };
+            let mut part = vec![0f32; k * oc];
+            if dense {
+                gemm_strided(k, rows, oc, &col, [1, k], d_grp, oc, &mut part)?;
+            } else {
+                matmul_f32_slices(d_grp, &col, at_b(oc, rows, k), &mut part)?;
             }
-            let mut col = vec![0f32; rows * k];
-            for (i, c) in col.chunks_exact_mut(pos * k).enumerate() {
-                let b = b0 + i;
-                im2col(&x[b * img_in..(b + 1) * img_in], &g, 0, pos, c);
-            }
-            matmul_f32_slices(d_grp, &col, at_b(oc, rows, k), &mut part)?;
             Ok(part)
         })
         .collect::<Result<Vec<_>>>()?;
     for p in &partials {
-        for (o, row) in p.chunks_exact(k).enumerate() {
-            for (i, &v) in row.iter().enumerate() {
-                dw[i * oc + o] += v;
+        if dense {
+            for (a, &v) in dw.iter_mut().zip(p) {
+                *a += v;
+            }
+        } else {
+            for (o, row) in p.chunks_exact(k).enumerate() {
+                for (i, &v) in row.iter().enumerate() {
+                    dw[i * oc + o] += v;
+                }
             }
         }
     }
