@@ -222,6 +222,13 @@ pub fn measure(repo: &Path, cairn: &Path, python: &Python, args: &BenchArgs) -> 
             let feed = format!("input:0={}", input.display());
             let [c, t, r] = &mut results[i];
             let skip = |slot: &Option<Result<Latency, String>>| matches!(slot, Some(Err(_)));
+            // TensorFlow's script and tract-bench take the same flags.
+            let same_flags = |cmd: &mut Command| {
+                cmd.arg(&graph)
+                    .args(["--feed", &feed, "--fetch", "Identity:0"])
+                    .args(["--runs", &runs_s, "--warmup", &warmup_s])
+                    .args(["--threads", &threads_s]);
+            };
             if !skip(c) {
                 let mut cmd = Command::new(cairn);
                 cmd.arg("bench").arg(&graph).args(["--feed", &feed]);
@@ -237,16 +244,7 @@ pub fn measure(repo: &Path, cairn: &Path, python: &Python, args: &BenchArgs) -> 
             }
             if !skip(t) {
                 let mut cmd = python_command(python, repo, "bench_tf_graph.py");
-                cmd.arg(&graph)
-                    .args(["--feed", &feed, "--fetch", "Identity:0"]);
-                cmd.args([
-                    "--runs",
-                    &runs_s,
-                    "--warmup",
-                    &warmup_s,
-                    "--threads",
-                    &threads_s,
-                ]);
+                same_flags(&mut cmd);
                 keep_best(t, run_one("bench_tf_graph.py", name, &mut cmd));
             }
             match &tract {
@@ -254,16 +252,7 @@ pub fn measure(repo: &Path, cairn: &Path, python: &Python, args: &BenchArgs) -> 
                 Ok(_) if skip(r) => {}
                 Ok(bin) => {
                     let mut cmd = Command::new(bin);
-                    cmd.arg(&graph)
-                        .args(["--feed", &feed, "--fetch", "Identity:0"]);
-                    cmd.args([
-                        "--runs",
-                        &runs_s,
-                        "--warmup",
-                        &warmup_s,
-                        "--threads",
-                        &threads_s,
-                    ]);
+                    same_flags(&mut cmd);
                     cmd.arg("--expect").arg(&output);
                     if let Some(json) = keep_best(r, run_one("tract", name, &mut cmd)) {
                         diffs[i] = json.get("max_abs_diff").and_then(Value::as_f64);
