@@ -134,13 +134,9 @@ impl Session {
             }
         }
         let plan = self.plans.get_mut(&key).expect("plan inserted above");
-        execute(
-            &self.graph,
-            &mut self.vars,
-            plan,
-            &feed_values,
-            self.profile.as_mut(),
-        )?;
+        // The plan runs on a thread of the kernels' pool (see `on_pool`).
+        let (graph, vars, profile) = (&self.graph, &mut self.vars, self.profile.as_mut());
+        cairn_tensor::kernels::on_pool(|| execute(graph, vars, plan, &feed_values, profile))?;
         let vars = &self.vars;
         let fetched = plan
             .fetches

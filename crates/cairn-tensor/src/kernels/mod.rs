@@ -33,6 +33,8 @@
 
 #[macro_use]
 mod util;
+mod wide;
+pub use wide::on_pool;
 #[cfg(test)]
 mod testutil;
 
@@ -54,6 +56,7 @@ pub mod random;
 pub mod reduce;
 pub mod resize;
 mod sparse;
+mod sparse_gather;
 pub mod training;
 pub mod unary;
 

@@ -10,11 +10,12 @@
 //! The summation order of each output element is fixed (two interleaved partial sums over
 //! the nonzeros in increasing `p`, then added) and does not depend on how rows of `C` are
 //! split across threads or on the tile width, so results are bit-identical for any thread
-//! count. An AVX-512 or AVX2 build of the same loops is chosen at run time; it performs the
-//! same IEEE multiplies and adds (no fused multiply-add), so it agrees bit for bit with the
-//! portable one.
+//! count. Each term is added with a fused multiply-add (`f32::mul_add`, one rounding). An
+//! AVX-512 or AVX2+FMA build of the same loops is chosen at run time; the portable build
+//! computes the same fused operations in software, so all agree bit for bit.
 
 use super::gemm::MatmulDims;
+use super::sparse_gather::Nonzeros;
 use rayon::prelude::*;
 
 /// What a tile does with its sums `s`: store them in `C`, or treat `C` as a weight matrix
@@ -51,70 +52,42 @@ pub(crate) fn sparse_matmul_with(
         let rows = dims.m.div_ceil(threads);
         c.par_chunks_mut(rows * n)
             .enumerate()
-            .for_each(|(t, block)| simd::block(a, b, dims, t * rows, block, epi));
+            .for_each(|(t, c)| block(a, b, dims, t * rows, c, epi));
     } else {
-        simd::block(a, b, dims, 0, c, epi);
+        block(a, b, dims, 0, c, epi);
     }
 }
 
+thread_local! {
+    /// Each thread's gathered nonzeros, kept between calls (no allocation per step).
+    static NONZEROS: std::cell::RefCell<Nonzeros> = std::cell::RefCell::new(Nonzeros::default());
+}
+
 /// Rows `r0..` of `C` (as many as `block` holds): gathers each row's nonzeros of logical
-/// `A` (in increasing `p`), then accumulates `C[i, tile] = Σ A[i, p] · B[p, tile]` with the
-/// tile held in registers.
+/// `A` (in increasing `p`), then runs [`block_impl`] on them.
+fn block(a: &[f32], b: &[f32], dims: MatmulDims, r0: usize, block: &mut [f32], epi: Epilogue) {
+    let rows = block.len() / dims.n.max(1);
+    NONZEROS.with(|nz| {
+        let mut nz = nz.borrow_mut();
+        nz.gather(a, dims.m, dims.k, dims.transpose_a, r0, rows);
+        simd::block(&nz, b, dims, block, epi)
+    })
+}
+
+/// Accumulates `C[i, tile] = Σ A[i, p] · B[p, tile]` over the gathered nonzeros `nz` of
+/// the block's rows, with the tile held in registers.
 #[inline(always)]
 fn block_impl<const W: usize>(
-    a: &[f32],
+    nz: &Nonzeros,
     b: &[f32],
     dims: MatmulDims,
-    r0: usize,
     block: &mut [f32],
     epi: Epilogue,
 ) {
-    let MatmulDims { m, k, n, .. } = dims;
-    let rows = block.len() / n;
-    // start[i]..start[i + 1]: the nonzeros of row r0 + i, counted first (branch-free).
-    let mut start = vec![0usize; rows + 1];
-    if dims.transpose_a {
-        for p in 0..k {
-            for (i, &v) in a[p * m + r0..p * m + r0 + rows].iter().enumerate() {
-                start[i + 1] += usize::from(v != 0.0);
-            }
-        }
-    } else {
-        for (i, arow) in a[r0 * k..(r0 + rows) * k].chunks_exact(k).enumerate() {
-            start[i + 1] = arow.iter().filter(|&&v| v != 0.0).count();
-        }
-    }
-    for i in 0..rows {
-        start[i + 1] += start[i];
-    }
-    // Then gathered without data-dependent branches (MNIST zeros are unpredictable),
-    // using the spare last slot as a dump.
-    let spare = start[rows];
-    let mut idx = vec![0u32; spare + 1];
-    let mut val = vec![0f32; spare + 1];
-    if dims.transpose_a {
-        let mut next = start.clone();
-        for p in 0..k {
-            for (&v, at) in a[p * m + r0..p * m + r0 + rows].iter().zip(&mut next) {
-                let nz = v != 0.0;
-                let slot = if nz { *at } else { spare };
-                idx[slot] = p as u32;
-                val[slot] = v;
-                *at += usize::from(nz);
-            }
-        }
-    } else {
-        // Rows are gathered one after another, so a zero may simply be written at the
-        // cursor: the next element (or the next row) overwrites it.
-        for (i, arow) in a[r0 * k..(r0 + rows) * k].chunks_exact(k).enumerate() {
-            let mut at = start[i];
-            for (p, &v) in arow.iter().enumerate() {
-                idx[at] = p as u32;
-                val[at] = v;
-                at += usize::from(v != 0.0);
-            }
-        }
-    }
+    let MatmulDims { k, n, .. } = dims;
+    let Nonzeros {
+        start, idx, val, ..
+    } = nz;
     // The last n % 8 columns of B, zero-padded to 8, so the tail is one more tile.
     let n8 = n - n % 8;
     let mut tail_b = Vec::new();
@@ -170,15 +143,15 @@ fn tile<const W: usize>(
         let (o0, o1) = (i[0] as usize * stride + t, i[1] as usize * stride + t);
         let (r0, r1) = (&b[o0..o0 + W], &b[o1..o1 + W]);
         for j in 0..W {
-            even[j] += v[0] * r0[j];
-            odd[j] += v[1] * r1[j];
+            even[j] = v[0].mul_add(r0[j], even[j]);
+            odd[j] = v[1].mul_add(r1[j], odd[j]);
         }
     }
     if let (&[p], &[v]) = (pi.remainder(), pv.remainder()) {
         let o = p as usize * stride + t;
         let r = &b[o..o + W];
         for j in 0..W {
-            even[j] += v * r[j];
+            even[j] = v.mul_add(r[j], even[j]);
         }
     }
     match epi {
@@ -199,49 +172,36 @@ fn tile<const W: usize>(
 /// Run-time selection of an AVX-512 or AVX2 build of [`block_impl`].
 #[allow(unsafe_code)]
 mod simd {
-    use super::{block_impl, Epilogue, MatmulDims};
+    use super::{block_impl, Epilogue, MatmulDims, Nonzeros};
 
-    pub(super) fn block(
-        a: &[f32],
-        b: &[f32],
-        dims: MatmulDims,
-        r0: usize,
-        c: &mut [f32],
-        epi: Epilogue,
-    ) {
+    pub(super) fn block(nz: &Nonzeros, b: &[f32], dims: MatmulDims, c: &mut [f32], epi: Epilogue) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: as below, for AVX-512F.
-            unsafe { block_avx512(a, b, dims, r0, c, epi) };
+            unsafe { block_avx512(nz, b, dims, c, epi) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
             // SAFETY: a `target_feature` function is sound to call when the CPU has the
-            // features it enables; AVX2 support was detected just above.
-            unsafe { block_avx2(a, b, dims, r0, c, epi) };
+            // features it enables; AVX2 and FMA support was detected just above.
+            unsafe { block_avx2(nz, b, dims, c, epi) };
             return;
         }
-        block_impl::<32>(a, b, dims, r0, c, epi)
+        block_impl::<32>(nz, b, dims, c, epi)
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn block_avx2(a: &[f32], b: &[f32], dims: MatmulDims, r0: usize, c: &mut [f32], epi: Epilogue) {
-        block_impl::<32>(a, b, dims, r0, c, epi)
+    #[target_feature(enable = "avx2,fma")]
+    fn block_avx2(nz: &Nonzeros, b: &[f32], dims: MatmulDims, c: &mut [f32], epi: Epilogue) {
+        block_impl::<32>(nz, b, dims, c, epi)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn block_avx512(
-        a: &[f32],
-        b: &[f32],
-        dims: MatmulDims,
-        r0: usize,
-        c: &mut [f32],
-        epi: Epilogue,
-    ) {
-        block_impl::<64>(a, b, dims, r0, c, epi)
+    fn block_avx512(nz: &Nonzeros, b: &[f32], dims: MatmulDims, c: &mut [f32], epi: Epilogue) {
+        block_impl::<64>(nz, b, dims, c, epi)
     }
 }
 
@@ -272,19 +232,21 @@ mod tests {
                 transpose_a,
                 transpose_b: false,
             };
+            let mut nz = Nonzeros::default();
+            nz.gather(&a, m, k, transpose_a, 0, m);
             let mut portable = vec![0f32; m * n];
-            block_impl::<32>(&a, b, dims, 0, &mut portable, Epilogue::Store);
+            block_impl::<32>(&nz, b, dims, &mut portable, Epilogue::Store);
             let mut wide = vec![0f32; m * n];
-            block_impl::<64>(&a, b, dims, 0, &mut wide, Epilogue::Store);
+            block_impl::<64>(&nz, b, dims, &mut wide, Epilogue::Store);
             let mut chosen = vec![0f32; m * n];
-            simd::block(&a, b, dims, 0, &mut chosen, Epilogue::Store);
+            block(&a, b, dims, 0, &mut chosen, Epilogue::Store);
             assert_eq!(portable, chosen);
             assert_eq!(portable, wide);
             // Row blocks computed separately agree with the whole.
             let mut halves = vec![0f32; m * n];
             let (top, bottom) = halves.split_at_mut((m / 2) * n);
-            simd::block(&a, b, dims, 0, top, Epilogue::Store);
-            simd::block(&a, b, dims, m / 2, bottom, Epilogue::Store);
+            block(&a, b, dims, 0, top, Epilogue::Store);
+            block(&a, b, dims, m / 2, bottom, Epilogue::Store);
             assert_eq!(portable, halves);
         }
     }

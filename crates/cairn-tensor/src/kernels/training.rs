@@ -1,6 +1,7 @@
 //! TensorFlow's training ops, applied in place in one fused pass.
 
 use super::util::{Num, Real};
+use super::wide::{chunks_for, per_thread, wide};
 use crate::{Error, Result, Tensor};
 
 fn same(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
@@ -24,23 +25,39 @@ fn scalar<T: Real>(t: &Tensor, op: &'static str) -> Result<T> {
     Ok(t.as_slice::<T>()?[0])
 }
 
-/// Applies `f` to every (var, other...) element in parallel chunks above a threshold;
-/// each element's update is independent, so results do not depend on threads.
+/// Applies `f` to every (var, other...) element, above a threshold in one contiguous chunk
+/// per pool thread (the same chunk to the same thread every time, so a weight updated by
+/// several ops in a row stays in that core's cache); each element's update is independent,
+/// so results do not depend on threads.
 fn zip2<T: Real>(v: &mut [T], a: &[T], f: impl Fn(&mut T, T) + Sync) {
-    use rayon::prelude::*;
-    const CHUNK: usize = 16 * 1024;
-    if v.len() >= super::PARALLEL_THRESHOLD * 2 {
-        v.par_chunks_mut(CHUNK)
-            .zip(a.par_chunks(CHUNK))
-            .for_each(|(vc, ac)| {
-                for (x, &y) in vc.iter_mut().zip(ac) {
-                    f(x, y)
-                }
-            });
+    let threads = rayon::current_num_threads();
+    if v.len() >= super::PARALLEL_THRESHOLD * 2 && threads > 1 {
+        let chunks = chunks_for(v, threads, 16);
+        per_thread(|part, _| {
+            let Some(chunk) = chunks.get(part) else {
+                return;
+            };
+            let mut guard = chunk.lock().unwrap_or_else(|e| e.into_inner());
+            let (at, vc) = &mut *guard;
+            let ac = &a[*at..*at + vc.len()];
+            wide(
+                #[inline(always)]
+                || each2(vc, ac, &f),
+            )
+        });
     } else {
-        for (x, &y) in v.iter_mut().zip(a) {
-            f(x, y)
-        }
+        wide(
+            #[inline(always)]
+            || each2(v, a, &f),
+        )
+    }
+}
+
+/// The loop of [`zip2`], inlined into [`wide`]'s wide build.
+#[inline(always)]
+fn each2<T: Real>(v: &mut [T], a: &[T], f: &impl Fn(&mut T, T)) {
+    for (x, &y) in v.iter_mut().zip(a) {
+        f(x, y)
     }
 }
 
@@ -50,7 +67,7 @@ pub fn apply_gradient_descent(var: &mut Tensor, alpha: &Tensor, delta: &Tensor) 
     with_float!(var.dtype(), "ApplyGradientDescent", |T| {
         let a: T = scalar(alpha, "ApplyGradientDescent")?;
         let d = delta.as_slice::<T>()?;
-        zip2(var.as_mut_slice::<T>()?, d, |x, g| *x -= a * g);
+        zip2(var.as_mut_slice::<T>()?, d, move |x, g| *x -= a * g);
         Ok(())
     })
 }
@@ -72,9 +89,11 @@ pub fn assign_sub(var: &mut Tensor, value: &Tensor) -> Result<()> {
     same("AssignSub", var, value)?;
     if var.dtype().is_float() {
         return with_float!(var.dtype(), "AssignSub", |T| {
-            zip2(var.as_mut_slice::<T>()?, value.as_slice::<T>()?, |x, y| {
-                *x -= y
-            });
+            zip2(
+                var.as_mut_slice::<T>()?,
+                value.as_slice::<T>()?,
+                move |x, y| *x -= y,
+            );
             Ok(())
         });
     }
@@ -173,7 +192,7 @@ pub fn fused_moving_average(shadow: &mut Tensor, value: &Tensor, k: &Tensor) -> 
         zip2(
             shadow.as_mut_slice::<T>()?,
             value.as_slice::<T>()?,
-            |s, v| {
+            move |s, v| {
                 let d = *s - v;
                 *s -= d * k
             },
@@ -209,12 +228,12 @@ pub fn fused_sgd_sum(
             }
             (None, Some(c)) => {
                 let c: T = scalar(c, "ApplyGradientDescent")?;
-                zip2(v, g, |x, a| {
+                zip2(v, g, move |x, a| {
                     let t = a + *x * c;
                     *x -= lr * t
                 });
             }
-            (None, None) => zip2(v, g, |x, a| *x -= lr * a),
+            (None, None) => zip2(v, g, move |x, a| *x -= lr * a),
         }
         Ok(())
     })
