@@ -22,7 +22,10 @@ fn default_sigpipe() {}
 fn main() {
     default_sigpipe();
     let cli = cli::Cli::parse();
-    if let Err(e) = cli::run(cli) {
+    // The whole command runs on a thread of the kernels' pool: parallel kernels then start
+    // without waking the pool from outside each time (see `on_pool`).
+    cairn::tensor::kernels::init_pool(64 << 20);
+    if let Err(e) = cairn::tensor::kernels::on_pool(|| cli::run(cli)) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

@@ -345,7 +345,9 @@ pub fn matmul_sgd_l2(
     if let Some(dims) = sparse_dims {
         let av = a.as_slice::<f32>()?;
         let zeros = av.iter().filter(|&&v| v == 0.0).count();
-        if zeros * 2 > av.len() && dims.k > 0 {
+        // A k-blocked product is summed in pieces, so it cannot update `var` tile by tile;
+        // it takes the scratch path below (same operations as the separate ops).
+        if zeros * 2 > av.len() && dims.k > 0 && !super::sparse::k_blocked(dims) {
             let epi = super::sparse::Epilogue::Sgd {
                 lr: lr.as_slice::<f32>()?[0],
                 c: c.as_slice::<f32>()?[0],

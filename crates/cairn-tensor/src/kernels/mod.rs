@@ -34,7 +34,7 @@
 #[macro_use]
 mod util;
 mod wide;
-pub use wide::on_pool;
+pub use wide::{init_pool, on_pool};
 #[cfg(test)]
 mod testutil;
 

@@ -69,6 +69,16 @@ pub(crate) fn chunks_for<T>(
     out
 }
 
+/// Creates the kernels' thread pool with `stack_bytes` of stack per thread, so that a
+/// whole program can run on it through [`on_pool`] (pool threads otherwise get rayon's
+/// default, smaller than a main thread's). Does nothing if the pool already exists.
+pub fn init_pool(stack_bytes: usize) {
+    // An error only means the pool was already built: keep that one.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(stack_bytes)
+        .build_global();
+}
+
 /// Runs `f` on a thread of the kernels' thread pool and returns its result.
 ///
 /// Call this around a sequence of kernels (a session run, a training loop). From a thread
