@@ -192,9 +192,21 @@ pub fn l2_loss(x: &Tensor, out: &mut Tensor) -> Result<()> {
         let v = x.as_slice::<f32>()?;
         const PART: usize = 64 * 1024;
         let s = if v.len() >= 2 * PART {
-            use rayon::prelude::*;
-            let parts: Vec<f64> = v.par_chunks(PART).map(sum_squares_f32).collect();
-            parts.iter().sum()
+            // Consecutive parts per pool thread, so each core reads the half of a weight
+            // that the other update passes left in its cache (see `wide::per_thread`).
+            let parts = v.len().div_ceil(PART);
+            let sums: Vec<std::sync::Mutex<f64>> =
+                (0..parts).map(|_| std::sync::Mutex::new(0.0)).collect();
+            super::wide::per_thread(|t, threads| {
+                let (lo, hi) = (t * parts / threads, (t + 1) * parts / threads);
+                for (p, slot) in sums.iter().enumerate().take(hi).skip(lo) {
+                    let chunk = &v[p * PART..((p + 1) * PART).min(v.len())];
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = sum_squares_f32(chunk);
+                }
+            });
+            sums.into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+                .sum()
         } else {
             sum_squares_f32(v)
         };

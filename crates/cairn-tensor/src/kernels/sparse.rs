@@ -16,7 +16,7 @@
 
 use super::gemm::MatmulDims;
 use super::sparse_gather::Nonzeros;
-use rayon::prelude::*;
+use super::wide::{chunks_for, per_thread};
 
 /// What a tile does with its sums `s`: store them in `C`, or treat `C` as a weight matrix
 /// `w` and apply the L2-regularized SGD step `w -= lr·(s + w·c)` in place — the same float
@@ -40,6 +40,12 @@ pub(crate) fn sparse_matmul(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32
 }
 
 /// [`sparse_matmul`] with an [`Epilogue`] applied to each tile of sums.
+///
+/// Threads split the rows of `C`, chunk `t` always on pool thread `t` (see
+/// [`per_thread`]): for `xᵀ·dh` these are rows of the weight, which the moving-average
+/// and L2 passes split the same way, so each core keeps its half of the weight in its
+/// cache. A k-blocked plain product (`x·W1`) is instead split over `k` in [`K_PARTS`]
+/// parts, the same halves of `W1`'s rows, and the parts' sums are added in order.
 pub(crate) fn sparse_matmul_with(
     a: &[f32],
     b: &[f32],
@@ -50,13 +56,80 @@ pub(crate) fn sparse_matmul_with(
 ) {
     let n = dims.n;
     let threads = rayon::current_num_threads();
-    if nnz.saturating_mul(n) >= PARALLEL_WORK && threads >= 2 && dims.m >= 2 {
-        let rows = dims.m.div_ceil(threads);
-        c.par_chunks_mut(rows * n)
-            .enumerate()
-            .for_each(|(t, c)| block(a, b, dims, t * rows, c, epi));
-    } else {
-        block(a, b, dims, 0, c, epi);
+    let all = 0..dims.k;
+    let big = nnz.saturating_mul(n) >= PARALLEL_WORK;
+    // (Whether the parts are used depends on the sizes only, not on the threads.)
+    if big && matches!(epi, Epilogue::Store) && k_blocked(dims) {
+        return split_k(a, b, dims, c);
+    }
+    if !big || threads < 2 || dims.m < 2 {
+        block(a, b, dims, 0, all, c, epi);
+        return;
+    }
+    let rows = dims.m.div_ceil(threads);
+    let chunks = chunks_for(c, threads, rows * n);
+    per_thread(|t, _| {
+        if let Some(chunk) = chunks.get(t) {
+            let mut guard = chunk.lock().unwrap_or_else(|e| e.into_inner());
+            let (at, c) = &mut *guard;
+            block(a, b, dims, *at / n, all.clone(), c, epi);
+        }
+    });
+}
+
+/// Parts of `k` summed separately by [`split_k`] (a constant, so that the sums do not
+/// depend on the number of threads).
+const K_PARTS: usize = 2;
+
+/// Scratch for the parts after the first, reused across calls.
+static PART_SUMS: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new());
+
+/// `C = Σ_part A[:, part] · B[part, :]`, parts of `k` in increasing order: part `t` on
+/// pool thread `t` (every part in turn on one thread), then the parts' sums added.
+fn split_k(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) {
+    let MatmulDims { k, n, .. } = dims;
+    let span = k.div_ceil(K_PARTS);
+    let mut scratch = std::mem::take(&mut *PART_SUMS.lock().unwrap_or_else(|e| e.into_inner()));
+    scratch.clear();
+    scratch.resize(c.len() * (K_PARTS - 1), 0.0);
+    {
+        let len = c.len().max(1);
+        let mut dst: Vec<std::sync::Mutex<&mut [f32]>> = vec![std::sync::Mutex::new(&mut *c)];
+        dst.extend(scratch.chunks_mut(len).map(std::sync::Mutex::new));
+        per_thread(|t, threads| {
+            for part in (t..K_PARTS).step_by(threads.max(1)) {
+                let ks = (part * span).min(k)..((part + 1) * span).min(k);
+                if let Some(d) = dst.get(part) {
+                    let mut guard = d.lock().unwrap_or_else(|e| e.into_inner());
+                    block(a, b, dims, 0, ks, &mut guard, Epilogue::Store);
+                }
+            }
+        });
+    }
+    // C += each later part, rows split as above.
+    let threads = rayon::current_num_threads();
+    let rows = dims.m.div_ceil(threads);
+    let chunks = chunks_for(c, threads, rows * n);
+    per_thread(|t, _| {
+        if let Some(chunk) = chunks.get(t) {
+            let mut guard = chunk.lock().unwrap_or_else(|e| e.into_inner());
+            let (at, c) = &mut *guard;
+            for part in scratch.chunks(dims.m * n) {
+                let src = &part[*at..*at + c.len()];
+                super::wide::wide(
+                    #[inline(always)]
+                    || add_into(c, src),
+                );
+            }
+        }
+    });
+    *PART_SUMS.lock().unwrap_or_else(|e| e.into_inner()) = scratch;
+}
+
+#[inline(always)]
+fn add_into(c: &mut [f32], s: &[f32]) {
+    for (c, &s) in c.iter_mut().zip(s) {
+        *c += s;
     }
 }
 
@@ -65,14 +138,22 @@ thread_local! {
     static NONZEROS: std::cell::RefCell<Nonzeros> = std::cell::RefCell::new(Nonzeros::default());
 }
 
-/// Rows `r0..` of `C` (as many as `block` holds): gathers each row's nonzeros of logical
-/// `A` (in increasing `p`), then runs [`block_impl`] on them.
-fn block(a: &[f32], b: &[f32], dims: MatmulDims, r0: usize, block: &mut [f32], epi: Epilogue) {
+/// Rows `r0..` of `C` (as many as `block` holds), summing over `p` in `ks` only: gathers
+/// each row's nonzeros of logical `A` there (in increasing `p`), then runs [`block_impl`].
+fn block(
+    a: &[f32],
+    b: &[f32],
+    dims: MatmulDims,
+    r0: usize,
+    ks: std::ops::Range<usize>,
+    block: &mut [f32],
+    epi: Epilogue,
+) {
     let rows = block.len() / dims.n.max(1);
     NONZEROS.with(|nz| {
         let mut nz = nz.borrow_mut();
-        nz.gather(a, dims.m, dims.k, dims.transpose_a, r0, rows);
-        simd::block(&nz, b, dims, block, epi)
+        nz.gather(a, dims.m, dims.k, dims.transpose_a, r0, rows, ks.clone());
+        simd::block(&nz, b, dims, ks, block, epi)
     })
 }
 
@@ -83,6 +164,7 @@ fn block_impl<const W: usize>(
     nz: &Nonzeros,
     b: &[f32],
     dims: MatmulDims,
+    ks: std::ops::Range<usize>,
     block: &mut [f32],
     epi: Epilogue,
 ) {
@@ -104,7 +186,7 @@ fn block_impl<const W: usize>(
     // rows of B are also taken in blocks of `K_BLOCK` (see `k_blocked`), so that the slab
     // stays in L1.
     let blocks = match epi {
-        Epilogue::Store if k_blocked(dims) => k.div_ceil(K_BLOCK),
+        Epilogue::Store if k_blocked(dims) => ks.len().div_ceil(K_BLOCK).max(1),
         _ => 1,
     };
     let rows = block.len() / n.max(1);
@@ -114,7 +196,7 @@ fn block_impl<const W: usize>(
         let (mut q, end) = (start[i], start[i + 1]);
         for bl in 0..blocks {
             bounds.push(q);
-            let limit = ((bl + 1) * K_BLOCK) as u32;
+            let limit = (ks.start + (bl + 1) * K_BLOCK) as u32;
             while q < end && idx[q] < limit {
                 q += 1;
             }
@@ -222,12 +304,20 @@ fn tile<const W: usize>(
 #[allow(unsafe_code)]
 mod simd {
     use super::{block_impl, Epilogue, MatmulDims, Nonzeros};
+    use std::ops::Range;
 
-    pub(super) fn block(nz: &Nonzeros, b: &[f32], dims: MatmulDims, c: &mut [f32], epi: Epilogue) {
+    pub(super) fn block(
+        nz: &Nonzeros,
+        b: &[f32],
+        dims: MatmulDims,
+        ks: Range<usize>,
+        c: &mut [f32],
+        epi: Epilogue,
+    ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: as below, for AVX-512F.
-            unsafe { block_avx512(nz, b, dims, c, epi) };
+            unsafe { block_avx512(nz, b, dims, ks, c, epi) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
@@ -235,22 +325,36 @@ mod simd {
         {
             // SAFETY: a `target_feature` function is sound to call when the CPU has the
             // features it enables; AVX2 and FMA support was detected just above.
-            unsafe { block_avx2(nz, b, dims, c, epi) };
+            unsafe { block_avx2(nz, b, dims, ks, c, epi) };
             return;
         }
-        block_impl::<32>(nz, b, dims, c, epi)
+        block_impl::<32>(nz, b, dims, ks, c, epi)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn block_avx2(nz: &Nonzeros, b: &[f32], dims: MatmulDims, c: &mut [f32], epi: Epilogue) {
-        block_impl::<32>(nz, b, dims, c, epi)
+    fn block_avx2(
+        nz: &Nonzeros,
+        b: &[f32],
+        dims: MatmulDims,
+        ks: Range<usize>,
+        c: &mut [f32],
+        epi: Epilogue,
+    ) {
+        block_impl::<32>(nz, b, dims, ks, c, epi)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn block_avx512(nz: &Nonzeros, b: &[f32], dims: MatmulDims, c: &mut [f32], epi: Epilogue) {
-        block_impl::<64>(nz, b, dims, c, epi)
+    fn block_avx512(
+        nz: &Nonzeros,
+        b: &[f32],
+        dims: MatmulDims,
+        ks: Range<usize>,
+        c: &mut [f32],
+        epi: Epilogue,
+    ) {
+        block_impl::<64>(nz, b, dims, ks, c, epi)
     }
 }
 
@@ -288,21 +392,38 @@ mod tests {
                 transpose_b: false,
             };
             let mut nz = Nonzeros::default();
-            nz.gather(&a, m, k, transpose_a, 0, m);
+            nz.gather(&a, m, k, transpose_a, 0, m, 0..k);
             let mut portable = vec![0f32; m * n];
-            block_impl::<32>(&nz, b, dims, &mut portable, Epilogue::Store);
+            block_impl::<32>(&nz, b, dims, 0..k, &mut portable, Epilogue::Store);
             let mut wide = vec![0f32; m * n];
-            block_impl::<64>(&nz, b, dims, &mut wide, Epilogue::Store);
-            let mut chosen = vec![0f32; m * n];
-            block(&a, b, dims, 0, &mut chosen, Epilogue::Store);
-            assert_eq!(portable, chosen);
+            block_impl::<64>(&nz, b, dims, 0..k, &mut wide, Epilogue::Store);
+            let mut whole = vec![0f32; m * n];
+            block(&a, b, dims, 0, 0..k, &mut whole, Epilogue::Store);
+            assert_eq!(portable, whole);
             assert_eq!(portable, wide);
             // Row blocks computed separately agree with the whole.
             let mut halves = vec![0f32; m * n];
             let (top, bottom) = halves.split_at_mut((m / 2) * n);
-            block(&a, b, dims, 0, top, Epilogue::Store);
-            block(&a, b, dims, m / 2, bottom, Epilogue::Store);
+            block(&a, b, dims, 0, 0..k, top, Epilogue::Store);
+            block(&a, b, dims, m / 2, 0..k, bottom, Epilogue::Store);
             assert_eq!(portable, halves);
+            // The entry point: for a k-blocked product, the parts of k added in order.
+            let nnz = a.iter().filter(|&&v| v != 0.0).count();
+            let mut chosen = vec![0f32; m * n];
+            sparse_matmul(&a, b, dims, &mut chosen, nnz);
+            if k_blocked(dims) && nnz * n >= PARALLEL_WORK {
+                let span = k.div_ceil(K_PARTS);
+                let mut parts = vec![0f32; m * n];
+                block(&a, b, dims, 0, 0..span, &mut parts, Epilogue::Store);
+                let mut rest = vec![0f32; m * n];
+                block(&a, b, dims, 0, span..k, &mut rest, Epilogue::Store);
+                for (p, r) in parts.iter_mut().zip(&rest) {
+                    *p += r;
+                }
+                assert_eq!(parts, chosen);
+            } else {
+                assert_eq!(portable, chosen);
+            }
             // And the sums are right.
             for i in 0..m {
                 for j in 0..n {
@@ -316,13 +437,53 @@ mod tests {
                             av as f64 * b[p * n + j] as f64
                         })
                         .sum();
-                    let got = portable[i * n + j] as f64;
-                    assert!(
-                        (got - exact).abs() < 1e-4,
-                        "k={k} ({i},{j}): {got} vs {exact}"
-                    );
+                    for got in [portable[i * n + j], chosen[i * n + j]] {
+                        let got = got as f64;
+                        assert!(
+                            (got - exact).abs() < 1e-4,
+                            "k={k} ({i},{j}): {got} vs {exact}"
+                        );
+                    }
                 }
             }
         }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() -> Result<(), rayon::ThreadPoolBuildError> {
+        let (m, k, n) = (40, 300, 130);
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| {
+                if i % 4 == 1 {
+                    (i as f32 * 0.7).cos()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.23).sin()).collect();
+        let nnz = a.iter().filter(|&&v| v != 0.0).count();
+        for transpose_a in [false, true] {
+            let (m, k) = if transpose_a { (k, m) } else { (m, k) };
+            let dims = MatmulDims {
+                m,
+                k,
+                n,
+                transpose_a,
+                transpose_b: false,
+            };
+            let run = |threads: usize| -> Result<Vec<f32>, rayon::ThreadPoolBuildError> {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()?;
+                let mut c = vec![0f32; m * n];
+                pool.install(|| sparse_matmul(&a, &b[..k * n], dims, &mut c, nnz));
+                Ok(c)
+            };
+            let one = run(1)?;
+            assert_eq!(one, run(2)?);
+            assert_eq!(one, run(3)?);
+        }
+        Ok(())
     }
 }

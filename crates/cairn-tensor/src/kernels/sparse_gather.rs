@@ -27,8 +27,9 @@ pub(crate) struct Nonzeros {
 }
 
 impl Nonzeros {
-    /// Fills `self` with the nonzeros of rows `r0..r0 + rows` of logical `A`: stored
-    /// `[m, k]` when `!transposed`, else stored `[k, m]`.
+    /// Fills `self` with the nonzeros `A[i, p]`, `p` in `ks`, of rows `r0..r0 + rows` of
+    /// logical `A`: stored `[m, k]` when `!transposed`, else stored `[k, m]`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn gather(
         &mut self,
         a: &[f32],
@@ -37,28 +38,29 @@ impl Nonzeros {
         transposed: bool,
         r0: usize,
         rows: usize,
+        ks: std::ops::Range<usize>,
     ) {
         self.start.clear();
         self.start.resize(rows + 1, 0);
         if !transposed {
             // Room for every element plus a full vector of spill.
-            grow(&mut self.idx, rows * k + 16);
-            grow(&mut self.val, rows * k + 16);
+            grow(&mut self.idx, rows * ks.len() + 16);
+            grow(&mut self.val, rows * ks.len() + 16);
             let mut at = 0;
             for i in 0..rows {
-                let row = &a[(r0 + i) * k..(r0 + i + 1) * k];
-                at = compress(row, 0, &mut self.idx, &mut self.val, at);
+                let row = &a[(r0 + i) * k + ks.start..(r0 + i) * k + ks.end];
+                at = compress(row, ks.start as u32, &mut self.idx, &mut self.val, at);
                 self.start[i + 1] = at;
             }
             return;
         }
         // Per stored row p: the block's nonzero columns, then counted per column.
-        grow(&mut self.tmp_col, k * rows + 16);
-        grow(&mut self.tmp_val, k * rows + 16);
+        grow(&mut self.tmp_col, ks.len() * rows + 16);
+        grow(&mut self.tmp_val, ks.len() * rows + 16);
         self.tmp_start.clear();
         self.tmp_start.push(0);
         let mut at = 0;
-        for p in 0..k {
+        for p in ks.clone() {
             let part = &a[p * m + r0..p * m + r0 + rows];
             at = compress(part, 0, &mut self.tmp_col, &mut self.tmp_val, at);
             self.tmp_start.push(at);
@@ -74,8 +76,8 @@ impl Nonzeros {
         // `next[i]` is where row i's next nonzero goes; `start[0..rows]` is reused as it,
         // then restored by shifting (next[i] ends at the old start[i + 1]).
         let next = &mut self.start[..rows];
-        for p in 0..k {
-            let (s, e) = (self.tmp_start[p], self.tmp_start[p + 1]);
+        for (q, p) in ks.enumerate() {
+            let (s, e) = (self.tmp_start[q], self.tmp_start[q + 1]);
             for (&c, &v) in self.tmp_col[s..e].iter().zip(&self.tmp_val[s..e]) {
                 let slot = &mut next[c as usize];
                 self.idx[*slot] = p as u32;
@@ -186,10 +188,11 @@ mod tests {
         t: bool,
         r0: usize,
         rows: usize,
+        ks: std::ops::Range<usize>,
     ) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
         let (mut start, mut idx, mut val) = (vec![0], Vec::new(), Vec::new());
         for i in r0..r0 + rows {
-            for p in 0..k {
+            for p in ks.clone() {
                 let v = if t { a[p * m + i] } else { a[i * k + p] };
                 if v != 0.0 {
                     idx.push(p as u32);
@@ -214,10 +217,18 @@ mod tests {
             })
             .collect();
         for t in [false, true] {
-            for (r0, rows) in [(0, m), (3, 17), (20, 17), (36, 1), (5, 0)] {
+            let (mm, kk) = if t { (k, m) } else { (m, k) };
+            for (r0, rows, ks) in [
+                (0, mm, 0..kk),
+                (3, 17, 0..kk),
+                (20, 17, 5..kk),
+                (mm - 1, 1, 0..kk - 3),
+                (5, 0, 0..kk),
+                (2, 9, 7..7),
+            ] {
                 let mut nz = Nonzeros::default();
-                nz.gather(&a, m, k, t, r0, rows);
-                let (start, idx, val) = reference(&a, m, k, t, r0, rows);
+                nz.gather(&a, mm, kk, t, r0, rows, ks.clone());
+                let (start, idx, val) = reference(&a, mm, kk, t, r0, rows, ks);
                 assert_eq!(nz.start, start, "t={t} r0={r0}");
                 let n = start[rows];
                 assert_eq!(&nz.idx[..n], &idx[..], "t={t} r0={r0}");
