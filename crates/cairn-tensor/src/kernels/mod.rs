@@ -47,6 +47,7 @@ pub mod conv_grad;
 pub mod conv_packed;
 pub mod depthwise;
 pub mod gemm;
+mod gemm_narrow;
 pub mod misc;
 pub mod nn;
 pub mod packed;
