@@ -161,6 +161,16 @@ fn reduce_num<T: Num>(op: ReduceOp, x: &[T], p: &Plan, out: &mut [T]) {
     });
 }
 
+/// `acc[j] += Σ_r v[r·inner + j]` over the first `rows` rows, in row order, in f64.
+#[inline(always)]
+fn sum_rows<T: super::util::Real>(v: &[T], inner: usize, rows: usize, acc: &mut [f64]) {
+    for r in v.chunks_exact(inner.max(1)).take(rows) {
+        for (a, &e) in acc.iter_mut().zip(r) {
+            *a += e.to_f64();
+        }
+    }
+}
+
 /// Reduces `x` over `axes` (non-negative, distinct). Empty `axes` copies `x`.
 pub fn reduce(
     op: ReduceOp,
@@ -184,14 +194,10 @@ pub fn reduce(
         return with_float!(x.dtype(), "reduce", |T| {
             let v = x.as_slice::<T>()?;
             let mut acc = vec![0f64; inner];
-            for r in v.chunks_exact(inner.max(1)).take(rows) {
-                for (a, &e) in acc.iter_mut().zip(r) {
-                    #[allow(clippy::unnecessary_cast)] // f64 for f64 tensors
-                    {
-                        *a += e as f64;
-                    }
-                }
-            }
+            super::wide::wide(
+                #[inline(always)]
+                || sum_rows(v, inner, rows, &mut acc),
+            );
             let o = out.reset_as::<T>(&shape)?;
             for (o, a) in o.iter_mut().zip(&acc) {
                 *o = if op == ReduceOp::Mean {
