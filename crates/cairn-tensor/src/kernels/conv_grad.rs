@@ -146,6 +146,9 @@ pub fn conv2d_backprop_filter(
     if dw.is_empty() || pos == 0 || g.n == 0 {
         return Ok(());
     }
+    if super::conv_small::applies(&g) {
+        return super::conv_small::backprop_filter_c1(x, d, &g, dw);
+    }
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();

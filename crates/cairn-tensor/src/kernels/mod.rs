@@ -43,6 +43,7 @@ pub mod cast;
 pub mod conv;
 pub mod conv_grad;
 pub mod conv_packed;
+mod conv_small;
 pub mod depthwise;
 pub mod gemm;
 pub mod misc;
