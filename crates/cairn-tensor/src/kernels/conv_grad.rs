@@ -58,8 +58,12 @@ pub fn conv2d_backprop_input(
     if img_in == 0 || pos == 0 {
         return Ok(());
     }
+    let sparse_dy = mostly_zeros(d);
+    if sparse_dy && super::conv_sparse::applies(&g) {
+        return super::conv_sparse::backprop_input(w, d, &g, dx);
+    }
     // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k], dy the left operand.
-    let wt = FilterT::new(w, oc, k, mostly_zeros(d))?;
+    let wt = FilterT::new(w, oc, k, sparse_dy)?;
     let rows = tile_rows(k);
     dx.par_chunks_mut(img_in)
         .enumerate()
@@ -149,6 +153,10 @@ pub fn conv2d_backprop_filter(
     if super::conv_small::applies(&g) {
         return super::conv_small::backprop_filter_c1(x, d, &g, dw);
     }
+    let sparse_dy = mostly_zeros(d);
+    if sparse_dy && super::conv_sparse::applies(&g) {
+        return super::conv_sparse::backprop_filter(x, d, &g, dw);
+    }
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
@@ -156,7 +164,7 @@ pub fn conv2d_backprop_filter(
     // (colᵀ read in place, strides 1 and k); else dwᵀ[o, k] = Σ_p dy[p, o] · col[p, k] with
     // dy (mostly zeros after ReLU and max-pool gradients) the left operand, so the GEMM's
     // sparse path skips zeros. Partial sums are added in group order.
-    let dense = packed::available() && !mostly_zeros(d);
+    let dense = packed::available() && !sparse_dy;
     let partials = groups
         .par_iter()
         .map(|&b0| {

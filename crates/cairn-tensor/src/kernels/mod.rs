@@ -44,6 +44,7 @@ pub mod conv;
 pub mod conv_grad;
 pub mod conv_packed;
 mod conv_small;
+mod conv_sparse;
 pub mod depthwise;
 pub mod gemm;
 pub mod misc;
