@@ -47,6 +47,7 @@ mod conv_small;
 mod conv_sparse;
 pub mod depthwise;
 pub mod gemm;
+mod gemm_wide;
 pub mod misc;
 pub mod nn;
 pub mod packed;
