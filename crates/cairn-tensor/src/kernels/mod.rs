@@ -41,6 +41,7 @@ pub mod binary;
 pub mod broadcast;
 pub mod cast;
 pub mod conv;
+pub mod conv_fused;
 pub mod conv_grad;
 pub mod conv_packed;
 mod conv_small;
@@ -65,6 +66,7 @@ pub use binary::{binary, binary_in_place, BinaryOp};
 pub use broadcast::{broadcast_gradient_args, broadcast_shape, broadcast_to};
 pub use cast::cast;
 pub use conv::{conv2d, ConvGeom, Padding, Window2d};
+pub use conv_fused::conv2d_bias_relu;
 pub use conv_grad::{conv2d_backprop_filter, conv2d_backprop_input};
 pub use depthwise::depthwise_conv2d;
 pub use gemm::{matmul, matmul_f32_slices, matmul_f64_slices, matmul_sgd_l2, MatmulDims};
@@ -74,7 +76,7 @@ pub use nn::{
     sparse_softmax_cross_entropy,
 };
 pub use pad::{pad, PadMode};
-pub use pool::{avg_pool, avg_pool_grad, max_pool, max_pool_grad, Pool2d};
+pub use pool::{avg_pool, avg_pool_grad, max_pool, max_pool_grad, max_pool_relu_grad, Pool2d};
 pub use random::{random_normal_f32, random_uniform_f32, truncated_normal_f32, Philox};
 pub use reduce::{argmax, argmin, reduce, ReduceOp};
 pub use resize::{resize_bilinear, ResizeMode};
