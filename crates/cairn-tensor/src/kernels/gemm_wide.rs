@@ -117,7 +117,10 @@ mod tests {
                         s += f64::from(a[i * k + p]) * f64::from(bv);
                     }
                     let got = f64::from(c[i * n + j]);
-                    assert!((got - s).abs() <= 1e-4 * (1.0 + s.abs()), "{i},{j}: {got} vs {s}");
+                    assert!(
+                        (got - s).abs() <= 1e-4 * (1.0 + s.abs()),
+                        "{i},{j}: {got} vs {s}"
+                    );
                 }
             }
         }
