@@ -54,6 +54,7 @@ pub mod nn;
 pub mod packed;
 pub mod pad;
 pub mod pool;
+mod pool_tiled;
 pub mod random;
 pub mod reduce;
 pub mod resize;

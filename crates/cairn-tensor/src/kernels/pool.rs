@@ -166,6 +166,13 @@ fn max_pool_grad_masked(
         dx.fill(0.0);
         return Ok(());
     }
+    if super::pool_tiled::tiles_exactly(&g) {
+        dx.par_chunks_mut(x_img)
+            .zip(x.par_chunks(x_img))
+            .zip(d.par_chunks(d_img))
+            .for_each(|((dx, x), d)| super::pool_tiled::tiled_grad(&g, x, d, relu_mask, dx));
+        return Ok(());
+    }
     dx.par_chunks_mut(x_img)
         .zip(x.par_chunks(x_img))
         .zip(d.par_chunks(d_img))
