@@ -1,6 +1,10 @@
 //! Gradients of `Conv2D`: `Conv2DBackpropInput` (`dY · Wᵀ`, then col2im) and
 //! `Conv2DBackpropFilter` (`im2colᵀ · dY`).
 //!
+//! Two shapes take their own kernels: a 1-channel input's filter gradient is computed
+//! directly (`conv_small`), and when `dy` is mostly zeros a stride-1 convolution's
+//! gradients skip them without im2col (`conv_sparse`).
+//!
 //! Determinism: the input gradient is split over images only (each image's patches are
 //! scattered back by one thread, in order); the filter gradient sums fixed groups of
 //! images (a partition that does not depend on the thread count) and then adds the
