@@ -34,6 +34,7 @@ mod fold_tests;
 mod fusion;
 mod fusion_conv;
 mod fusion_conv_steps;
+mod fusion_train;
 mod graph;
 pub mod graphdef;
 mod ops;

@@ -313,13 +313,20 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
     let mut folded = crate::const_fold::Folded::new(graph, &order, &fed_set);
     let (mut conv_chains, conv_absorbed) =
         crate::fusion_conv::find(graph, &order, &fed_set, &fetched, &folded);
+    let claimed: std::collections::HashSet<NodeId> = conv_absorbed
+        .iter()
+        .chain(conv_chains.keys())
+        .copied()
+        .collect();
+    let (mut train_fused, train_absorbed) =
+        crate::fusion_train::find(graph, &order, &fed_set, &fetched, &claimed, &folded);
     let mut prefill = Vec::new();
 
     let mut srcs: HashMap<Output, Src> = fed.iter().map(|(o, i)| (*o, Src::Feed(*i))).collect();
     let mut steps = Vec::new();
     let mut n_values = 0usize;
     for id in order {
-        if absorbed.contains(&id) || conv_absorbed.contains(&id) {
+        if absorbed.contains(&id) || conv_absorbed.contains(&id) || train_absorbed.contains(&id) {
             continue;
         }
         let node = graph.node(id);
@@ -354,6 +361,22 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
                 node.inputs_err(format!("input {} was not computed", graph.output_name(*o)))
             })
         };
+        if let Some(f) = train_fused.remove(&id) {
+            let inputs = f.inputs().iter().map(src_of).collect::<Result<Vec<_>>>()?;
+            for k in 0..n_out {
+                srcs.insert(Output { node: id, index: k }, Src::Value(n_values + k));
+            }
+            steps.push(Step {
+                node: id,
+                kernel: Box::new(f),
+                inputs,
+                refs: vec![],
+                out_base: n_values,
+                n_out,
+            });
+            n_values += n_out;
+            continue;
+        }
         if let Some(chain) = conv_chains.remove(&id) {
             let input = src_of(&chain.input())?;
             for k in 0..n_out {

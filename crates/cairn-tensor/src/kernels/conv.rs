@@ -289,6 +289,9 @@ pub(crate) fn conv2d_slices(x: &[f32], w: &[f32], g: &ConvGeom, o: &mut [f32]) -
     if o.is_empty() {
         return Ok(());
     }
+    if super::conv_small::applies(g) {
+        return super::conv_small::conv2d_c1(x, w, g, None, o);
+    }
     if super::packed::available() {
         let packed = PackedB::pack(w, k, oc, false)?;
         return super::conv_packed::conv2d_packed(x, &packed, g, None, o);

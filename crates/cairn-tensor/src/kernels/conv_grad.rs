@@ -1,6 +1,10 @@
 //! Gradients of `Conv2D`: `Conv2DBackpropInput` (`dY · Wᵀ`, then col2im) and
 //! `Conv2DBackpropFilter` (`im2colᵀ · dY`).
 //!
+//! Two shapes take their own kernels: a 1-channel input's filter gradient is computed
+//! directly (`conv_small`), and when `dy` is mostly zeros a stride-1 convolution's
+//! gradients skip them without im2col (`conv_sparse`).
+//!
 //! Determinism: the input gradient is split over images only (each image's patches are
 //! scattered back by one thread, in order); the filter gradient sums fixed groups of
 //! images (a partition that does not depend on the thread count) and then adds the
@@ -58,8 +62,12 @@ pub fn conv2d_backprop_input(
     if img_in == 0 || pos == 0 {
         return Ok(());
     }
+    let sparse_dy = mostly_zeros(d);
+    if sparse_dy && super::conv_sparse::applies(&g) {
+        return super::conv_sparse::backprop_input(w, d, &g, dx);
+    }
     // dcol[p, k] = Σ_o dy[p, o] · wᵀ[o, k], dy the left operand.
-    let wt = FilterT::new(w, oc, k, mostly_zeros(d))?;
+    let wt = FilterT::new(w, oc, k, sparse_dy)?;
     let rows = tile_rows(k);
     dx.par_chunks_mut(img_in)
         .enumerate()
@@ -146,6 +154,13 @@ pub fn conv2d_backprop_filter(
     if dw.is_empty() || pos == 0 || g.n == 0 {
         return Ok(());
     }
+    if super::conv_small::applies(&g) {
+        return super::conv_small::backprop_filter_c1(x, d, &g, dw);
+    }
+    let sparse_dy = mostly_zeros(d);
+    if sparse_dy && super::conv_sparse::applies(&g) {
+        return super::conv_sparse::backprop_filter(x, d, &g, dw);
+    }
     let img_in = g.ih * g.iw * g.ic;
     let per_group = (GROUP_ELEMS / (pos * k).max(1)).max(1);
     let groups: Vec<usize> = (0..g.n).step_by(per_group).collect();
@@ -153,7 +168,7 @@ pub fn conv2d_backprop_filter(
     // (colᵀ read in place, strides 1 and k); else dwᵀ[o, k] = Σ_p dy[p, o] · col[p, k] with
     // dy (mostly zeros after ReLU and max-pool gradients) the left operand, so the GEMM's
     // sparse path skips zeros. Partial sums are added in group order.
-    let dense = packed::available() && !mostly_zeros(d);
+    let dense = packed::available() && !sparse_dy;
     let partials = groups
         .par_iter()
         .map(|&b0| {

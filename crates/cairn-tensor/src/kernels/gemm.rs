@@ -132,6 +132,9 @@ pub fn matmul_f32_slices(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) 
         super::gemm_narrow::narrow_matmul(a, b, dims, c);
         return Ok(());
     }
+    if super::gemm_wide::applies(&dims) {
+        return super::gemm_wide::gemm_wide(a, b, dims, c);
+    }
     if super::packed::available() && dims.m >= 24 && dims.n >= 16 {
         return dense_avx512(a, b, dims, c);
     }

@@ -126,11 +126,33 @@ pub fn max_pool_grad(
     pool: &Pool2d,
     out: &mut Tensor,
 ) -> Result<()> {
-    const OP: &str = "MaxPoolGrad";
-    let g = geom(OP, orig_input.dims(), pool)?;
+    max_pool_grad_masked("MaxPoolGrad", orig_input, grad, pool, false, out)
+}
+
+/// `ReluGrad(MaxPoolGrad(r, MaxPool(r), grad), r)` in one pass, for a max-pool of a ReLU
+/// output `r`: each image's gradient is routed as [`max_pool_grad`] does and then zeroed
+/// where `r ≤ 0` while it is in cache. Bit-identical to the two ops.
+pub fn max_pool_relu_grad(
+    relu_out: &Tensor,
+    grad: &Tensor,
+    pool: &Pool2d,
+    out: &mut Tensor,
+) -> Result<()> {
+    max_pool_grad_masked("MaxPoolGrad", relu_out, grad, pool, true, out)
+}
+
+fn max_pool_grad_masked(
+    op: &'static str,
+    orig_input: &Tensor,
+    grad: &Tensor,
+    pool: &Pool2d,
+    relu_mask: bool,
+    out: &mut Tensor,
+) -> Result<()> {
+    let g = geom(op, orig_input.dims(), pool)?;
     if grad.dims() != g.out_dims() {
         return Err(Error::Shapes {
-            op: OP,
+            op,
             lhs: g.out_dims().to_vec(),
             rhs: grad.dims().to_vec(),
         });
@@ -140,8 +162,15 @@ pub fn max_pool_grad(
     let c = g.ic;
     let (x_img, d_img) = (g.ih * g.iw * c, g.positions() * c);
     let dx = out.reset_as::<f32>(orig_input.dims())?;
-    dx.fill(0.0);
     if x_img == 0 || d_img == 0 {
+        dx.fill(0.0);
+        return Ok(());
+    }
+    if super::pool_tiled::tiles_exactly(&g) {
+        dx.par_chunks_mut(x_img)
+            .zip(x.par_chunks(x_img))
+            .zip(d.par_chunks(d_img))
+            .for_each(|((dx, x), d)| super::pool_tiled::tiled_grad(&g, x, d, relu_mask, dx));
         return Ok(());
     }
     dx.par_chunks_mut(x_img)
@@ -150,6 +179,7 @@ pub fn max_pool_grad(
         .for_each_init(
             || (vec![0f32; c], vec![0usize; c]),
             |(best, at), ((dx, x), d)| {
+                dx.fill(0.0);
                 windows(&g, |p, cells| {
                     let Some((&first, rest)) = cells.split_first() else {
                         return;
@@ -169,7 +199,13 @@ pub fn max_pool_grad(
                     for (ch, (&cell, &g)) in at.iter().zip(&d[p * c..(p + 1) * c]).enumerate() {
                         dx[cell * c + ch] += g;
                     }
-                })
+                });
+                if relu_mask {
+                    // ReluGrad: the gradient where the ReLU's output is positive.
+                    for (v, &f) in dx.iter_mut().zip(x) {
+                        *v = if f > 0.0 { *v } else { 0.0 };
+                    }
+                }
             },
         );
     Ok(())

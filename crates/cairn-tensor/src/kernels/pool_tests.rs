@@ -102,3 +102,52 @@ fn avg_pool_same_divides_by_valid_count() -> Result<()> {
     assert_eq!(o.as_slice::<f32>()?, &[1.5]);
     Ok(())
 }
+
+#[test]
+fn max_pool_relu_grad_is_relu_grad_of_max_pool_grad() -> Result<()> {
+    // A ReLU output: about a third zeros, with ties; 8×6 is tiled by 2×2 windows (the
+    // one-pass path), 7×6 is not.
+    for (dims, p) in [
+        (
+            [3usize, 8, 6, 37],
+            Pool2d {
+                ksize: [2, 2],
+                window: Window2d::new([2, 2], Padding::Same),
+            },
+        ),
+        (
+            [3usize, 7, 6, 5],
+            Pool2d {
+                ksize: [2, 2],
+                window: Window2d::new([2, 2], Padding::Same),
+            },
+        ),
+        (
+            [3usize, 7, 6, 5],
+            Pool2d {
+                ksize: [3, 2],
+                window: Window2d::new([1, 2], Padding::Valid),
+            },
+        ),
+    ] {
+        let n: usize = dims.iter().product();
+        let rv: Vec<f32> = (0..n)
+            .map(|i| (((i * 7) % 11) as f32 - 3.0).max(0.0))
+            .collect();
+        let r = Tensor::from_vec(dims.to_vec(), rv.clone())?;
+        let mut y = Tensor::default();
+        max_pool(&r, &p, &mut y)?;
+        let dy: Vec<f32> = (0..y.len()).map(|i| i as f32 * 0.25 - 3.0).collect();
+        let dy = Tensor::from_vec(y.dims().to_vec(), dy)?;
+        let (mut mpg, mut want, mut got) =
+            (Tensor::default(), Tensor::default(), Tensor::default());
+        max_pool_grad(&r, &dy, &p, &mut mpg)?;
+        let (_, _, want_mpg) = naive(&rv, dims, &p, dy.as_slice::<f32>()?);
+        assert_eq!(mpg.as_slice::<f32>()?, &want_mpg[..]);
+        crate::kernels::relu_grad(&mpg, &r, &mut want)?;
+        max_pool_relu_grad(&r, &dy, &p, &mut got)?;
+        assert_eq!(got.dims(), want.dims());
+        assert_eq!(got.as_slice::<f32>()?, want.as_slice::<f32>()?);
+    }
+    Ok(())
+}
