@@ -56,6 +56,7 @@ pub mod resize;
 mod sparse;
 pub mod training;
 pub mod unary;
+pub mod winograd;
 
 pub use batchnorm::{batch_norm_global, fused_batch_norm_inference};
 pub use binary::{binary, binary_in_place, BinaryOp};
