@@ -50,7 +50,6 @@ pub mod nn;
 pub mod packed;
 pub mod pad;
 pub mod pool;
-mod pool_avg;
 pub mod random;
 pub mod reduce;
 pub mod resize;

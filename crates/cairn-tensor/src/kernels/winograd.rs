@@ -84,8 +84,14 @@ pub fn eligible(g: &ConvGeom) -> bool {
 /// to pay: at 8×8 outputs (16 blocks) each GEMM has too few rows to amortize streaming
 /// its `U[e]`, and im2col wins (InceptionV3's 448→384 at 8×8: 1.8 vs 2.4 ms); from 12×12
 /// (36 blocks) on, Winograd wins.
+/// Setting the environment variable `CAIRN_NO_WINOGRAD` (non-empty, not `0`) before the
+/// first convolution turns this path off (to compare, or to rule it out).
 pub fn pays(g: &ConvGeom) -> bool {
-    eligible(g) && g.oh.div_ceil(2) * g.ow.div_ceil(2) >= 32
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let off = *OFF.get_or_init(|| {
+        std::env::var_os("CAIRN_NO_WINOGRAD").is_some_and(|v| !v.is_empty() && v != "0")
+    });
+    !off && eligible(g) && g.oh.div_ceil(2) * g.ow.div_ceil(2) >= 32
 }
 
 /// `act(conv2d(x, w) + bias)` of checked slices: `x` `[n, ih, iw, ic]`, `o` the output.
