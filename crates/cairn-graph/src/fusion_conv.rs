@@ -52,7 +52,7 @@ impl Kernel for ConvChain {
         let x = ctx.input(0)?;
         let out = &mut ctx.outputs[0];
         if !self.depthwise && self.packed.is_none() && kernels::packed::available() {
-            self.packed = Some(PackedFilter::new(&self.filter)?);
+            self.packed = Some(PackedFilter::for_window(&self.filter, &self.window)?);
             self.filter = Tensor::default();
         }
         if let Some(packed) = &self.packed {

@@ -11,6 +11,7 @@
 use super::batchnorm::Activation;
 use super::conv::{conv_geom, im2col, ConvGeom, Window2d};
 use super::packed::{gemm_packed, PackedB};
+use super::winograd::{self, WinogradFilter};
 use crate::{Error, Result, Tensor};
 use rayon::prelude::*;
 
@@ -18,7 +19,10 @@ use rayon::prelude::*;
 #[derive(Clone, Debug)]
 pub struct PackedFilter {
     dims: [usize; 4],
+    /// The `[kh·kw·in, out]` matrix for im2col.
     matrix: PackedB,
+    /// The Winograd form of a 3×3 filter made for stride-1 undilated windows.
+    winograd: Option<WinogradFilter>,
 }
 
 impl PackedFilter {
@@ -35,7 +39,22 @@ impl PackedFilter {
         Ok(PackedFilter {
             dims: [kh, kw, ic, oc],
             matrix,
+            winograd: None,
         })
+    }
+
+    /// Packs a float32 HWIO filter for convolutions with window `win`: a 3×3 filter with
+    /// stride 1 and no dilation is also kept in Winograd form (see [`super::winograd`]),
+    /// used on inputs large enough for it to pay.
+    pub fn for_window(filter: &Tensor, win: &Window2d) -> Result<PackedFilter> {
+        let mut packed = PackedFilter::new(filter)?;
+        if let [3, 3, ic, oc] = packed.dims {
+            if win.strides == [1, 1] && win.dilations == [1, 1] {
+                let w = filter.as_slice::<f32>()?;
+                packed.winograd = Some(WinogradFilter::new(w, ic, oc)?);
+            }
+        }
+        Ok(packed)
     }
 
     /// The filter's dims `[kh, kw, in, out]`.
@@ -64,7 +83,10 @@ pub fn conv2d_prepacked(
     }
     let x = input.as_slice::<f32>()?;
     let o = out.reset_as::<f32>(&g.out_dims())?;
-    conv2d_packed(x, &filter.matrix, &g, epilogue, o)
+    match &filter.winograd {
+        Some(wf) if winograd::pays(&g) => winograd::conv2d_winograd(x, wf, &g, epilogue, o),
+        _ => conv2d_packed(x, &filter.matrix, &g, epilogue, o),
+    }
 }
 
 /// The convolution of checked slices with the filter matrix `[patch, oc]` already packed.
@@ -143,7 +165,7 @@ fn packed_tile_rows(k: usize) -> usize {
 }
 
 /// Adds `bias` to every row of `tile` and applies `act`, as `bias_activation_in_place`.
-fn bias_act(tile: &mut [f32], bias: &[f32], act: Activation) {
+pub(crate) fn bias_act(tile: &mut [f32], bias: &[f32], act: Activation) {
     for row in tile.chunks_exact_mut(bias.len()) {
         for (v, &b) in row.iter_mut().zip(bias) {
             let y = *v + b;

@@ -65,6 +65,7 @@ mod sparse;
 mod sparse_gather;
 pub mod training;
 pub mod unary;
+pub mod winograd;
 
 pub use batchnorm::{batch_norm_global, fused_batch_norm_inference};
 pub use binary::{binary, binary_in_place, BinaryOp};
