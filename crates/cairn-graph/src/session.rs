@@ -134,9 +134,10 @@ impl Session {
             }
         }
         let plan = self.plans.get_mut(&key).expect("plan inserted above");
-        // The plan runs on a thread of the kernels' pool (see `on_pool`).
+        // The plan runs on a thread of the kernels' pool, the others spinning (see
+        // `spinning`).
         let (graph, vars, profile) = (&self.graph, &mut self.vars, self.profile.as_mut());
-        cairn_tensor::kernels::on_pool(|| execute(graph, vars, plan, &feed_values, profile))?;
+        cairn_tensor::kernels::spinning(|| execute(graph, vars, plan, &feed_values, profile))?;
         let vars = &self.vars;
         let fetched = plan
             .fetches

@@ -91,6 +91,40 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// Runs `f` (on a pool thread, as [`on_pool`]) while the pool's other threads spin,
+/// picking up the parallel loops of `f`'s kernels as soon as they start, until `f` returns.
+///
+/// An idle pool thread goes to sleep after a few microseconds; waking it again costs more
+/// than many of a training step's parallel loops (measured: a 1.5 MB moving-average update
+/// took ~0.05 ms after a serial op, ~0.02 ms back to back). Thread libraries used by
+/// TensorFlow and PyTorch spin the same way. The other threads spin only while `f` runs.
+pub fn spinning<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    on_pool(|| {
+        if rayon::current_num_threads() < 2 {
+            return f();
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let me = rayon::current_thread_index();
+        let flag = Arc::clone(&stop);
+        rayon::spawn_broadcast(move |ctx| {
+            // The caller's own copy runs (if ever) while the caller waits: return at once.
+            if Some(ctx.index()) == me {
+                return;
+            }
+            while !flag.load(Ordering::Acquire) {
+                if let Some(rayon::Yield::Idle) | None = rayon::yield_now() {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        let r = f();
+        stop.store(true, Ordering::Release);
+        r
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
