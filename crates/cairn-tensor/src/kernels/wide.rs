@@ -91,6 +91,9 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// How long a spinning thread waits for work before it leaves (then it sleeps as usual).
+const SPIN_IDLE: std::time::Duration = std::time::Duration::from_micros(200);
+
 /// Runs `f` (on a pool thread, as [`on_pool`]) while the pool's other threads spin,
 /// picking up the parallel loops of `f`'s kernels as soon as they start, until `f` returns.
 ///
@@ -113,9 +116,16 @@ pub fn spinning<R: Send>(f: impl FnOnce() -> R + Send) -> R {
             if Some(ctx.index()) == me {
                 return;
             }
+            // Spin at most SPIN_IDLE without finding work (like OpenMP's block time). This
+            // also bounds the one bad case: a copy that starts while its thread is inside
+            // a job the caller waits for (a join half it stole) would otherwise spin on top
+            // of that job until the caller finishes, which it never would.
+            let mut idle_since = std::time::Instant::now();
             while !flag.load(Ordering::Acquire) {
-                if let Some(rayon::Yield::Idle) | None = rayon::yield_now() {
-                    std::hint::spin_loop();
+                match rayon::yield_now() {
+                    Some(rayon::Yield::Executed) => idle_since = std::time::Instant::now(),
+                    _ if idle_since.elapsed() > SPIN_IDLE => return,
+                    _ => std::hint::spin_loop(),
                 }
             }
         });
