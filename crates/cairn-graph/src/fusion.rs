@@ -92,14 +92,9 @@ fn var_of(g: &Graph, mut o: Output) -> Option<NodeId> {
     None
 }
 
-/// Finds the fusions in a plan's node `order`; returns the fused nodes and the absorbed
-/// nodes that no longer run.
-pub(crate) fn find(
-    g: &Graph,
-    order: &[NodeId],
-    fed: &HashSet<Output>,
-    fetched: &HashSet<Output>,
-) -> (HashMap<NodeId, Fusion>, HashSet<NodeId>) {
+/// How many times each output is read in `order`, and the nodes that something in
+/// `order` has a control dependency on (shared by the plan-time fusions).
+pub(crate) fn consumers(g: &Graph, order: &[NodeId]) -> (HashMap<Output, usize>, HashSet<NodeId>) {
     let mut uses: HashMap<Output, usize> = HashMap::new();
     let mut ctrl: HashSet<NodeId> = HashSet::new();
     for &id in order {
@@ -109,6 +104,18 @@ pub(crate) fn find(
         }
         ctrl.extend(n.control_inputs.iter().copied());
     }
+    (uses, ctrl)
+}
+
+/// Finds the fusions in a plan's node `order`; returns the fused nodes and the absorbed
+/// nodes that no longer run.
+pub(crate) fn find(
+    g: &Graph,
+    order: &[NodeId],
+    fed: &HashSet<Output>,
+    fetched: &HashSet<Output>,
+) -> (HashMap<NodeId, Fusion>, HashSet<NodeId>) {
+    let (uses, ctrl) = consumers(g, order);
     let absorbable = |o: Output, op: &str| {
         let n = g.node(o.node);
         n.op == op

@@ -86,15 +86,7 @@ pub(crate) fn find(
     claimed: &HashSet<NodeId>,
     folded: &Folded,
 ) -> (HashMap<NodeId, TrainFusion>, HashSet<NodeId>) {
-    let mut uses: HashMap<Output, usize> = HashMap::new();
-    let mut ctrl: HashSet<NodeId> = HashSet::new();
-    for &id in order {
-        let n = g.node(id);
-        for i in &n.inputs {
-            *uses.entry(*i).or_default() += 1;
-        }
-        ctrl.extend(n.control_inputs.iter().copied());
-    }
+    let (uses, ctrl) = crate::fusion::consumers(g, order);
     let f32_only = |id: NodeId| g.node(id).output_types.as_deref() == Some(&[DType::Float32]);
     let free = |id: NodeId| !claimed.contains(&id) && !folded.is_folded(id);
     let absorbable = |o: Output, op: &str| {
