@@ -31,6 +31,7 @@ mod const_fold;
 mod error;
 #[cfg(test)]
 mod fold_tests;
+mod forwarding;
 mod fusion;
 mod fusion_conv;
 mod fusion_conv_steps;

@@ -63,6 +63,14 @@ impl<'a> Ctx<'a> {
 pub trait Kernel: Send {
     /// Computes the outputs from the inputs.
     fn compute(&mut self, ctx: &mut Ctx<'_>) -> Result<()>;
+
+    /// When output 0 is input 0's elements unchanged under other dimensions (a `Reshape`,
+    /// a reduction over no axes), those dimensions. The session may then move input 0's
+    /// buffer into output 0 instead of running [`Kernel::compute`], when nothing reads
+    /// input 0 afterwards. `None` (the default) means: compute.
+    fn forwards(&self, _node: &Node, _inputs: &[&Tensor]) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// A kernel from a plain function.

@@ -9,19 +9,21 @@ use std::collections::HashMap;
 
 /// Where a plan finds a tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Src {
+pub(crate) enum Src {
     Value(usize),
     Feed(usize),
     Var(usize),
 }
 
-struct Step {
-    node: NodeId,
+pub(crate) struct Step {
+    pub(crate) node: NodeId,
     kernel: Box<dyn Kernel>,
-    inputs: Vec<Src>,
-    refs: Vec<usize>,
-    out_base: usize,
-    n_out: usize,
+    pub(crate) inputs: Vec<Src>,
+    pub(crate) refs: Vec<usize>,
+    pub(crate) out_base: usize,
+    pub(crate) n_out: usize,
+    /// Output 0 may take input 0's buffer (see `forwarding`).
+    pub(crate) steal: bool,
 }
 
 /// An execution plan for one (feeds, fetches, targets) signature, with its buffers.
@@ -86,6 +88,16 @@ impl Session {
     /// The variables, mutably (restoring a checkpoint).
     pub fn variables_mut(&mut self) -> &mut VariableStore {
         &mut self.vars
+    }
+
+    /// How many steps of the cached plans may take their input's buffer (for tests).
+    #[cfg(test)]
+    pub(crate) fn forwarding_steps(&self) -> usize {
+        self.plans
+            .values()
+            .flat_map(|p| &p.steps)
+            .filter(|s| s.steal)
+            .count()
     }
 
     /// Runs `targets` (op names) and then returns the `fetches` (tensor names such as
@@ -202,9 +214,22 @@ fn execute(
                 }
             }
         }
-        let result = match missing {
-            Some(name) => Err(Error::Uninitialized(name)),
-            None => {
+        let forward = match (step.steal, &missing, step.inputs.first()) {
+            (true, None, Some(&Src::Value(v))) => {
+                step.kernel.forwards(node, &inputs).map(|d| (v, d))
+            }
+            _ => None,
+        };
+        let result = match (missing, forward) {
+            (Some(name), _) => Err(Error::Uninitialized(name)),
+            (None, Some((v, dims))) => {
+                // Nothing reads input 0 after this step: hand its buffer over.
+                drop(inputs);
+                std::mem::swap(&mut before[v], &mut after[0]);
+                let t = std::mem::take(&mut after[0]);
+                t.reshape(dims).map(|t| after[0] = t).map_err(Error::from)
+            }
+            (None, None) => {
                 let mut ctx = Ctx {
                     node,
                     inputs: &inputs,
@@ -214,7 +239,6 @@ fn execute(
                 step.kernel.compute(&mut ctx)
             }
         };
-        drop(inputs);
         if let (Some(p), Some(t)) = (profile.as_deref_mut(), started) {
             let e = p.entry(step.node).or_default();
             e.0 += 1;
@@ -374,6 +398,7 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
                 refs: vec![],
                 out_base: n_values,
                 n_out,
+                steal: false,
             });
             n_values += n_out;
             continue;
@@ -390,6 +415,7 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
                 refs: vec![],
                 out_base: n_values,
                 n_out,
+                steal: false,
             });
             n_values += n_out;
             continue;
@@ -412,6 +438,7 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
                 refs: vec![v],
                 out_base: n_values,
                 n_out: 0,
+                steal: false,
             });
             continue;
         }
@@ -460,6 +487,7 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
             refs,
             out_base: n_values,
             n_out,
+            steal: false,
         });
         n_values += n_out;
     }
@@ -490,6 +518,7 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
         graph.node(s.node).op != "Const"
             || (s.out_base..s.out_base + s.n_out).any(|i| used.contains(&Src::Value(i)))
     });
+    crate::forwarding::plan(graph, &mut steps, &fetches);
     Ok(Plan {
         steps,
         values,

@@ -3,7 +3,7 @@
 
 use super::{boxed, def, norm_axes, read_ints, type_attr_or, type_t, write_ints};
 use crate::graph::Node;
-use crate::registry::{Ctx, OpDef};
+use crate::registry::{Ctx, Kernel, OpDef};
 use crate::Result;
 use cairn_tensor::{kernels, DType, Tensor};
 
@@ -65,11 +65,23 @@ fn copy_reshaped(out: &mut Tensor, x: &Tensor, dims: Vec<usize>) -> Result<()> {
     Ok(())
 }
 
-fn reshape(ctx: &mut Ctx<'_>) -> Result<()> {
-    let x = ctx.input(0)?;
-    let want = read_ints(ctx.node, ctx.input(1)?)?;
-    let dims = resolve_shape(ctx.node, &want, x.len())?;
-    copy_reshaped(&mut ctx.outputs[0], x, dims)
+/// `Reshape`: a copy under the new dimensions, or the input's buffer itself when the
+/// session can hand it over (see [`Kernel::forwards`]).
+struct Reshape;
+
+impl Kernel for Reshape {
+    fn compute(&mut self, ctx: &mut Ctx<'_>) -> Result<()> {
+        let x = ctx.input(0)?;
+        let want = read_ints(ctx.node, ctx.input(1)?)?;
+        let dims = resolve_shape(ctx.node, &want, x.len())?;
+        copy_reshaped(&mut ctx.outputs[0], x, dims)
+    }
+
+    fn forwards(&self, node: &Node, inputs: &[&Tensor]) -> Option<Vec<usize>> {
+        let (x, shape) = (inputs.first()?, inputs.get(1)?);
+        let want = read_ints(node, shape).ok()?;
+        resolve_shape(node, &want, x.len()).ok()
+    }
 }
 
 fn expand_dims(ctx: &mut Ctx<'_>) -> Result<()> {
@@ -195,7 +207,7 @@ pub(crate) fn defs() -> Vec<OpDef> {
         def("Shape", type_out, |_| boxed(shape)),
         def("Size", type_out, |_| boxed(size)),
         def("Rank", type_rank, |_| boxed(rank)),
-        def("Reshape", type_t, |_| boxed(reshape)),
+        def("Reshape", type_t, |_| Ok(Box::new(Reshape))),
         def("ExpandDims", type_t, |_| boxed(expand_dims)),
         def("Squeeze", type_t, |_| boxed(squeeze)),
         def("Fill", type_t, |_| boxed(fill)),

@@ -5,7 +5,7 @@ use crate::graph::Node;
 use crate::registry::{Ctx, Kernel, OpDef};
 use crate::Result;
 use cairn_tensor::kernels::{self, ReduceOp};
-use cairn_tensor::DType;
+use cairn_tensor::{DType, Tensor};
 
 struct Reduce {
     op: ReduceOp,
@@ -19,6 +19,14 @@ impl Kernel for Reduce {
         let axes = norm_axes(ctx.node, &axes, x.rank())?;
         kernels::reduce(self.op, x, &axes, self.keep_dims, &mut ctx.outputs[0])?;
         Ok(())
+    }
+
+    /// Reducing over no axes (as the gradient of a broadcast `AddV2` does for the operand
+    /// that was not broadcast) leaves the input as it is, whatever the op and `keep_dims`.
+    fn forwards(&self, node: &Node, inputs: &[&Tensor]) -> Option<Vec<usize>> {
+        let (x, axes) = (inputs.first()?, inputs.get(1)?);
+        let empty = read_ints(node, axes).ok()?.is_empty();
+        empty.then(|| x.dims().to_vec())
     }
 }
 
