@@ -35,6 +35,7 @@ mod forwarding;
 mod fusion;
 mod fusion_conv;
 mod fusion_conv_steps;
+mod fusion_dense;
 mod fusion_train;
 mod graph;
 pub mod graphdef;

@@ -345,13 +345,26 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
         .collect();
     let (mut train_fused, train_absorbed) =
         crate::fusion_train::find(graph, &order, &fed_set, &fetched, &claimed, &folded);
+    let claimed: std::collections::HashSet<NodeId> = claimed
+        .into_iter()
+        .chain(train_absorbed.iter().copied())
+        .chain(train_fused.keys().copied())
+        .chain(absorbed.iter().copied())
+        .chain(fused.keys().copied())
+        .collect();
+    let (mut dense_fused, dense_absorbed) =
+        crate::fusion_dense::find(graph, &order, &fed_set, &fetched, &claimed, &folded);
     let mut prefill = Vec::new();
 
     let mut srcs: HashMap<Output, Src> = fed.iter().map(|(o, i)| (*o, Src::Feed(*i))).collect();
     let mut steps = Vec::new();
     let mut n_values = 0usize;
     for id in order {
-        if absorbed.contains(&id) || conv_absorbed.contains(&id) || train_absorbed.contains(&id) {
+        if absorbed.contains(&id)
+            || conv_absorbed.contains(&id)
+            || train_absorbed.contains(&id)
+            || dense_absorbed.contains(&id)
+        {
             continue;
         }
         let node = graph.node(id);
@@ -394,6 +407,30 @@ fn build_plan(graph: &Graph, vars: &mut VariableStore, key: &PlanKey) -> Result<
             steps.push(Step {
                 node: id,
                 kernel: Box::new(f),
+                inputs,
+                refs: vec![],
+                out_base: n_values,
+                n_out,
+                steal: false,
+            });
+            n_values += n_out;
+            continue;
+        }
+        if let Some(f) = dense_fused.remove(&id) {
+            let inputs = f.inputs().iter().map(src_of).collect::<Result<Vec<_>>>()?;
+            srcs.insert(Output { node: id, index: 0 }, Src::Value(n_values));
+            // The absorbed `Shape` ops' values are the fused kernel's outputs 1.. .
+            for (i, (shape, _)) in f.shapes.iter().enumerate() {
+                let o = Output {
+                    node: *shape,
+                    index: 0,
+                };
+                srcs.insert(o, Src::Value(n_values + 1 + i));
+            }
+            let n_out = 1 + f.shapes.len();
+            steps.push(Step {
+                node: id,
+                kernel: Box::new(crate::fusion_dense::DenseReluKernel::new(f)),
                 inputs,
                 refs: vec![],
                 out_base: n_values,

@@ -52,6 +52,7 @@ pub mod depthwise;
 pub mod gemm;
 mod gemm_narrow;
 mod gemm_wide;
+pub mod matmul_fused;
 pub mod misc;
 pub mod nn;
 pub mod packed;
@@ -76,6 +77,7 @@ pub use conv_fused::conv2d_bias_relu;
 pub use conv_grad::{conv2d_backprop_filter, conv2d_backprop_input};
 pub use depthwise::depthwise_conv2d;
 pub use gemm::{matmul, matmul_f32_slices, matmul_f64_slices, matmul_sgd_l2, MatmulDims};
+pub use matmul_fused::matmul_bias_relu;
 pub use misc::{add_n, concat, fill, gather, tile, transpose};
 pub use nn::{
     bias_add, bias_add_grad, l2_loss, log_softmax, softmax, softmax_cross_entropy,

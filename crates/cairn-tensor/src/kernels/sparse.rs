@@ -60,7 +60,7 @@ pub(crate) fn sparse_matmul_with(
     let big = nnz.saturating_mul(n) >= PARALLEL_WORK;
     // (Whether the parts are used depends on the sizes only, not on the threads.)
     if big && matches!(epi, Epilogue::Store) && k_blocked(dims) {
-        return split_k(a, b, dims, c);
+        return split_k(a, b, dims, c, None);
     }
     if !big || threads < 2 || dims.m < 2 {
         block(a, b, dims, 0, all, c, epi);
@@ -85,8 +85,10 @@ const K_PARTS: usize = 2;
 static PART_SUMS: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new());
 
 /// `C = Σ_part A[:, part] · B[part, :]`, parts of `k` in increasing order: part `t` on
-/// pool thread `t` (every part in turn on one thread), then the parts' sums added.
-fn split_k(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) {
+/// pool thread `t` (every part in turn on one thread), then the parts' sums added — and
+/// with `bias`, each element then becomes `max(C + bias[j], 0)` in the same pass (a dense
+/// layer's `Relu(AddV2(MatMul, bias))`, the same float operations).
+fn split_k(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32], bias: Option<&[f32]>) {
     let MatmulDims { k, n, .. } = dims;
     let span = k.div_ceil(K_PARTS);
     let mut scratch = std::mem::take(&mut *PART_SUMS.lock().unwrap_or_else(|e| e.into_inner()));
@@ -121,9 +123,44 @@ fn split_k(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) {
                     || add_into(c, src),
                 );
             }
+            if let Some(bias) = bias {
+                super::wide::wide(
+                    #[inline(always)]
+                    || bias_relu_rows(c, bias),
+                );
+            }
         }
     });
     *PART_SUMS.lock().unwrap_or_else(|e| e.into_inner()) = scratch;
+}
+
+/// `c = max(c + bias[j], 0)` on each row of `bias.len()` elements (`Relu(AddV2(c, bias))`).
+#[inline(always)]
+pub(crate) fn bias_relu_rows(c: &mut [f32], bias: &[f32]) {
+    for row in c.chunks_exact_mut(bias.len().max(1)) {
+        for (c, &b) in row.iter_mut().zip(bias) {
+            let v = *c + b;
+            *c = if v > 0.0 { v } else { 0.0 };
+        }
+    }
+}
+
+/// [`sparse_matmul`] followed by `max(C + bias[j], 0)` (`bias.len()` is `n`): fused into
+/// the final pass over `C` when the product is summed in parts.
+pub(crate) fn sparse_matmul_bias_relu(
+    a: &[f32],
+    b: &[f32],
+    dims: MatmulDims,
+    c: &mut [f32],
+    nnz: usize,
+    bias: &[f32],
+) -> bool {
+    if nnz.saturating_mul(dims.n) >= PARALLEL_WORK && k_blocked(dims) {
+        split_k(a, b, dims, c, Some(bias));
+        return true;
+    }
+    sparse_matmul(a, b, dims, c, nnz);
+    false
 }
 
 #[inline(always)]
