@@ -1,12 +1,15 @@
-//! Plan-time fusion of a dense layer's forward pass.
+//! Plan-time fusion of a dense layer's forward pass and of the gradient into it.
 //!
-//! `Relu(AddV2(MatMul(a, b), bias))` (or `BiasAdd`, or the bias as `AddV2`'s first
-//! operand) runs as [`kernels::matmul_bias_relu`]: the bias and the ReLU are applied to
-//! the product's rows while they are in cache, with the same float operations as the
-//! three ops (the MLP's `layer1`: two 200 KB passes per step saved). The graph keeps
-//! TensorFlow's ops and exports unchanged; when the operands turn out not to suit the
-//! fused kernel (another dtype, a bias that is not one value per column), the three ops'
-//! kernels run one after the other.
+//! - `Relu(AddV2(MatMul(a, b), bias))` (or `BiasAdd`, or the bias as `AddV2`'s first
+//!   operand) runs as [`kernels::matmul_bias_relu`]: the bias and the ReLU are applied to
+//!   the product's rows while they are in cache, with the same float operations as the
+//!   three ops (the MLP's `layer1`: two 200 KB passes per step saved).
+//! - `ReluGrad(MatMul(dy, w), h)` runs as [`kernels::matmul_relu_grad`] when the inner
+//!   dimension is small (the MLP's `dlogits·W2ᵀ`, k = 10).
+//!
+//! The graph keeps TensorFlow's ops and exports unchanged; when the operands turn out not
+//! to suit a fused kernel (another dtype, a bias that is not one value per column, a large
+//! inner dimension), the separate ops' kernels run one after the other.
 //!
 //! An intermediate is absorbed only when the chain is its sole consumer, nothing fetches
 //! or feeds it, and no node has a control dependency on it — except that the product may
@@ -21,7 +24,8 @@ use cairn_tensor::kernels::{self, BinaryOp, UnaryOp};
 use cairn_tensor::{DType, Tensor};
 use std::collections::{HashMap, HashSet};
 
-/// `max(op(a)·op(b) + bias, 0)`; inputs `[a, b, bias]`.
+/// `max(op(a)·op(b) + bias, 0)` or `where(h > 0, op(a)·op(b), 0)`; inputs
+/// `[a, b, bias or h]`.
 #[derive(Clone, Debug)]
 pub(crate) struct DenseRelu {
     a: Output,
@@ -31,6 +35,8 @@ pub(crate) struct DenseRelu {
     transpose_b: bool,
     /// Whether the bias was `AddV2`'s first operand (kept for the fallback's broadcast).
     bias_first: bool,
+    /// A `ReluGrad` chain: `bias` is then the ReLU's output `h`.
+    relu_grad: bool,
     /// The absorbed `Shape` ops of the product, with their output dtypes: outputs 1.. .
     pub(crate) shapes: Vec<(NodeId, DType)>,
 }
@@ -59,6 +65,14 @@ impl Kernel for DenseReluKernel {
             .outputs
             .split_first_mut()
             .ok_or_else(|| ctx.node.inputs_err("no output buffer"))?;
+        let (ta, tb) = (f.transpose_a, f.transpose_b);
+        if f.relu_grad {
+            if !kernels::matmul_relu_grad(a, b, ta, tb, bias, out)? {
+                kernels::matmul(a, b, ta, tb, &mut self.1)?;
+                kernels::relu_grad(&self.1, bias, out)?;
+            }
+            return Ok(());
+        }
         let dims: Vec<i64> =
             if kernels::matmul_bias_relu(a, b, f.transpose_a, f.transpose_b, bias, out)? {
                 out.dims().iter().map(|&d| d as i64).collect()
@@ -132,6 +146,52 @@ pub(crate) fn find(
     let mut absorbed = HashSet::new();
     for &id in order {
         let n = g.node(id);
+        if let ("ReluGrad", &[dh, h]) = (n.op.as_str(), n.inputs.as_slice()) {
+            // The product, and the gradient tuple's `Identity` in between if any.
+            let (product, tuple) = match tuple_identity(g, dh) {
+                Some(m) if absorbable(dh) => (m, Some(dh.node)),
+                _ => (dh, None),
+            };
+            let product_ok = if tuple.is_some() {
+                uses.get(&product) == Some(&1)
+                    && product.index == 0
+                    && !fetched.contains(&product)
+                    && !fed.contains(&product)
+                    && f32_only(product.node)
+                    && free(product.node)
+                    && only_noops_wait_for(g, order, product.node)
+            } else {
+                absorbable(product)
+            };
+            let at = |id: NodeId| position.get(&id).copied();
+            let untouched = match (at(product.node), at(id)) {
+                (Some(from), Some(to)) if from < to => no_writes(g, &order[from + 1..to]),
+                _ => false,
+            };
+            let mn = g.node(product.node);
+            if let (true, true, true, &[a, b]) = (
+                is(product, "MatMul"),
+                free(id) && f32_only(id),
+                product_ok && untouched,
+                mn.inputs.as_slice(),
+            ) {
+                let flag = |name: &str| mn.attr_bool_or(name, false).unwrap_or(false);
+                let f = DenseRelu {
+                    a,
+                    b,
+                    bias: h,
+                    transpose_a: flag("transpose_a"),
+                    transpose_b: flag("transpose_b"),
+                    bias_first: false,
+                    relu_grad: true,
+                    shapes: Vec::new(),
+                };
+                fused.insert(id, f);
+                absorbed.insert(product.node);
+                absorbed.extend(tuple);
+            }
+            continue;
+        }
         let &[sum] = n.inputs.as_slice() else {
             continue;
         };
@@ -182,6 +242,7 @@ pub(crate) fn find(
                 transpose_a: flag("transpose_a"),
                 transpose_b: flag("transpose_b"),
                 bias_first,
+                relu_grad: false,
                 shapes: shapes.clone(),
             },
         );
@@ -189,6 +250,34 @@ pub(crate) fn find(
         absorbed.extend(shapes.iter().map(|s| s.0));
     }
     (fused, absorbed)
+}
+
+/// The gradient tuple's `Identity(x, ^group_deps)` (see `cairn-autodiff`): its input
+/// `x` when `o` is one.
+fn tuple_identity(g: &Graph, o: Output) -> Option<Output> {
+    let n = g.node(o.node);
+    let &[x] = n.inputs.as_slice() else {
+        return None;
+    };
+    let only_noops = n.control_inputs.iter().all(|&c| g.node(c).op == "NoOp");
+    (n.op == "Identity" && o.index == 0 && only_noops).then_some(x)
+}
+
+/// Whether every node of `order` waiting for `id` (a control dependency) is a `NoOp`:
+/// a pure op computed later inside a fused kernel then changes nothing they see.
+fn only_noops_wait_for(g: &Graph, order: &[NodeId], id: NodeId) -> bool {
+    order.iter().all(|&o| {
+        let n = g.node(o);
+        n.op == "NoOp" || !n.control_inputs.contains(&id)
+    })
+}
+
+/// Whether none of `nodes` assigns a variable (so a product may be computed after them).
+fn no_writes(g: &Graph, nodes: &[NodeId]) -> bool {
+    nodes.iter().all(|&id| {
+        let op = g.node(id).op.as_str();
+        crate::registry::lookup(op).is_some_and(|d| d.ref_inputs.is_empty())
+    })
 }
 
 #[cfg(test)]
@@ -247,6 +336,30 @@ mod tests {
             assert_eq!(fused[1].as_slice::<i32>()?, &[33, 70]);
             assert_eq!(fused[1].as_slice::<i32>()?, plain[1].as_slice::<i32>()?);
             assert!(fused[0].as_slice::<f32>()?.iter().any(|&v| v > 0.0));
+        }
+        Ok(())
+    }
+
+    /// `ReluGrad(dy·wᵀ, h)` with k = 10 (the fused kernel) and k = 40 (the fallback).
+    #[test]
+    fn fused_relu_grad_matches_the_separate_ops() -> Result<(), Box<dyn std::error::Error>> {
+        for k in [10usize, 40] {
+            let mut g = Graph::new();
+            let dy = g.placeholder("dy", DType::Float32, PartialShape::unknown())?;
+            let h = g.placeholder("h", DType::Float32, PartialShape::unknown())?;
+            let w = g.constant("w", matrix(70, k, 1.0)?)?;
+            let p = g.matmul("p", dy, w, false, true)?;
+            g.binary("ReluGrad", "r", p, h)?;
+            let mut sess = Session::new(g);
+            let (dy, h) = (matrix(33, k, 0.5)?, matrix(33, 70, 0.25)?);
+            let feeds = [("dy", &dy), ("h", &h)];
+            sess.set_profiling(true);
+            let fused = sess.run(&feeds, &["r:0"], &[])?;
+            let ran: Vec<String> = sess.profile().into_iter().map(|p| p.0).collect();
+            assert!(!ran.contains(&"p".to_string()), "{ran:?}");
+            let plain = sess.run(&feeds, &["r:0", "p:0"], &[])?;
+            assert_eq!(fused[0].as_slice::<f32>()?, plain[0].as_slice::<f32>()?);
+            assert!(fused[0].as_slice::<f32>()?.iter().any(|&v| v != 0.0));
         }
         Ok(())
     }

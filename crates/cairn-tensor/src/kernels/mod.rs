@@ -62,6 +62,7 @@ mod pool_tiled;
 pub mod random;
 pub mod reduce;
 pub mod resize;
+pub mod small_k;
 mod sparse;
 mod sparse_gather;
 pub mod training;
@@ -88,6 +89,7 @@ pub use pool::{avg_pool, avg_pool_grad, max_pool, max_pool_grad, max_pool_relu_g
 pub use random::{random_normal_f32, random_uniform_f32, truncated_normal_f32, Philox};
 pub use reduce::{argmax, argmin, reduce, ReduceOp};
 pub use resize::{resize_bilinear, ResizeMode};
+pub use small_k::matmul_relu_grad;
 pub use training::{
     apply_adam, apply_gradient_descent, apply_momentum, assign_add, assign_sub,
     fused_moving_average, fused_sgd_sum,
