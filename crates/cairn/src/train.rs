@@ -126,10 +126,16 @@ impl Trainer {
     /// Runs one training step on the next batch and returns the batch loss (before the
     /// update).
     pub fn step(&mut self) -> Result<f32, Error> {
+        // The whole step (batch copy and session run) with the pool's threads spinning.
+        cairn_tensor::kernels::spinning(|| self.step_inner())
+    }
+
+    fn step_inner(&mut self) -> Result<f32, Error> {
         let idx = self.iter.next_indices();
-        self.data
-            .train
-            .gather(idx, &mut self.images, &mut self.labels);
+        let train = &self.data.train;
+        cairn_tensor::kernels::gather_rows(&train.images, train.image_size, idx, &mut self.images);
+        self.labels.clear();
+        self.labels.extend(idx.iter().map(|&i| train.labels[i]));
         cairn_mnist::one_hot(&self.labels, 10, &mut self.one_hot)?;
         let n = self.labels.len();
         let x = Tensor::from_vec([n, 784], std::mem::take(&mut self.images))?;

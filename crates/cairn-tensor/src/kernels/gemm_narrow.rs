@@ -16,7 +16,7 @@ const ROWS: usize = 8;
 
 /// Multiply-adds above which rows of `C` are split across threads (the MLP's 0.5 M take
 /// ~14 µs on one core, about what starting the other thread and merging caches costs).
-const PARALLEL_WORK: usize = 1 << 20;
+const PARALLEL_WORK: usize = 1 << 18;
 
 /// Whether [`narrow_matmul`] handles `dims` (and is worth it on this CPU).
 pub(crate) fn suits(dims: MatmulDims) -> bool {

@@ -34,7 +34,7 @@
 #[macro_use]
 mod util;
 mod wide;
-pub use wide::{init_pool, on_pool, spinning};
+pub use wide::{gather_rows, init_pool, on_pool, spinning};
 #[cfg(test)]
 mod testutil;
 
