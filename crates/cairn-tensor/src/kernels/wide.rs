@@ -125,22 +125,29 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// How long a spinning thread waits for work before it leaves (then it sleeps as usual).
 const SPIN_IDLE: std::time::Duration = std::time::Duration::from_micros(200);
 
+/// Pool threads currently running a spinner (see [`spinning`]).
+static SPINNERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// Whether this thread is inside `spinning` already.
+    static INSIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether this thread runs a spinner.
+    static SPINNER_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs `f` (on a pool thread, as [`on_pool`]) while the pool's other threads spin,
-/// picking up the parallel loops of `f`'s kernels as soon as they start, until `f` returns.
+/// picking up the parallel loops of `f`'s kernels as soon as they start.
 ///
 /// An idle pool thread goes to sleep after a few microseconds; waking it again costs more
 /// than many of a training step's parallel loops (measured: a 1.5 MB moving-average update
 /// took ~0.05 ms after a serial op, ~0.02 ms back to back). Thread libraries used by
-/// TensorFlow and PyTorch spin the same way. The other threads spin only while `f` runs.
+/// TensorFlow and PyTorch spin the same way. A spinning thread leaves after [`SPIN_IDLE`]
+/// without work, so successive calls (the steps of a training loop) find the other
+/// threads still spinning, and a program that stops calling lets them sleep.
 ///
 /// Nested calls (a training step spinning around its session run) simply run `f`.
 pub fn spinning<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
-    thread_local! {
-        /// Whether this thread is inside `spinning` already.
-        static INSIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
+    use std::sync::atomic::Ordering;
     /// Clears `INSIDE` when `f` returns or unwinds.
     struct Leave;
     impl Drop for Leave {
@@ -149,34 +156,37 @@ pub fn spinning<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         }
     }
     on_pool(|| {
-        if rayon::current_num_threads() < 2 || INSIDE.with(|c| c.replace(true)) {
+        let threads = rayon::current_num_threads();
+        if threads < 2 || INSIDE.with(|c| c.replace(true)) {
             return f();
         }
         let _leave = Leave;
-        let stop = Arc::new(AtomicBool::new(false));
-        let me = rayon::current_thread_index();
-        let flag = Arc::clone(&stop);
-        rayon::spawn_broadcast(move |ctx| {
-            // The caller's own copy runs (if ever) while the caller waits: return at once.
-            if Some(ctx.index()) == me {
-                return;
-            }
-            // Spin at most SPIN_IDLE without finding work (like OpenMP's block time). This
-            // also bounds the one bad case: a copy that starts while its thread is inside
-            // a job the caller waits for (a join half it stole) would otherwise spin on top
-            // of that job until the caller finishes, which it never would.
-            let mut idle_since = std::time::Instant::now();
-            while !flag.load(Ordering::Acquire) {
-                match rayon::yield_now() {
-                    Some(rayon::Yield::Executed) => idle_since = std::time::Instant::now(),
-                    _ if idle_since.elapsed() > SPIN_IDLE => return,
-                    _ => std::hint::spin_loop(),
+        if SPINNERS.load(Ordering::Acquire) + 1 < threads {
+            let me = rayon::current_thread_index();
+            rayon::spawn_broadcast(move |ctx| {
+                // The caller's own copy, and copies reaching a thread that already spins
+                // (run from inside its spinner), return at once.
+                if Some(ctx.index()) == me || SPINNER_HERE.with(|c| c.replace(true)) {
+                    return;
                 }
-            }
-        });
-        let r = f();
-        stop.store(true, Ordering::Release);
-        r
+                SPINNERS.fetch_add(1, Ordering::AcqRel);
+                // Spin until SPIN_IDLE passes without finding work (like OpenMP's block
+                // time). This also bounds the one bad case: a copy that starts while its
+                // thread is inside a job the caller waits for (a join half it stole)
+                // spins on top of that job only until it has been idle that long.
+                let mut idle_since = std::time::Instant::now();
+                loop {
+                    match rayon::yield_now() {
+                        Some(rayon::Yield::Executed) => idle_since = std::time::Instant::now(),
+                        _ if idle_since.elapsed() > SPIN_IDLE => break,
+                        _ => std::hint::spin_loop(),
+                    }
+                }
+                SPINNERS.fetch_sub(1, Ordering::AcqRel);
+                SPINNER_HERE.with(|c| c.set(false));
+            });
+        }
+        f()
     })
 }
 
