@@ -154,9 +154,15 @@ pub fn softmax_cross_entropy(
     })
 }
 
-/// Σ x² of a float32 slice in f64, in a fixed order: 32 lanes (four independent groups
-/// of 8, so the adds overlap) over chunks of 32, the lanes added in order, then the
-/// remainder. Compiled 16 lanes wide where the CPU allows; the sum does not change.
+/// Σ x² of a float32 slice, in a fixed order: blocks of 1024 elements, each summed in
+/// 64 float32 lanes with fused multiply-adds (16 terms per lane), the lanes' block sums
+/// added in f64; then the f64 lanes added in order, and the remainder in f64. Compiled 16
+/// lanes wide where the CPU allows; the sum does not change.
+///
+/// Squaring and summing each element in f64 (this function's first version) was bound by
+/// the float-to-double conversions: 26 µs for the MLP's 392k weights, per step. A block's
+/// float32 lane sums have a relative error of at most ~16 ulp (TensorFlow sums the whole
+/// tensor in float32).
 fn sum_squares_f32(v: &[f32]) -> f64 {
     super::wide::wide(
         #[inline(always)]
@@ -164,24 +170,31 @@ fn sum_squares_f32(v: &[f32]) -> f64 {
     )
 }
 
+/// Elements per float32 block of [`sum_squares_f32`], and its lanes.
+const SQ_BLOCK: usize = 1024;
+const SQ_LANES: usize = 64;
+
 #[inline(always)]
 fn sum_squares_body(v: &[f32]) -> f64 {
-    {
-        let mut lanes = [0f64; 32];
-        let chunks = v.chunks_exact(32);
-        let rest = chunks.remainder();
-        for ch in chunks {
-            for (l, &e) in lanes.iter_mut().zip(ch) {
-                let e = e as f64;
-                *l += e * e;
+    let mut total = [0f64; SQ_LANES];
+    let blocks = v.chunks_exact(SQ_BLOCK);
+    let rest = blocks.remainder();
+    for block in blocks {
+        let mut acc = [0f32; SQ_LANES];
+        for ch in block.chunks_exact(SQ_LANES) {
+            for (a, &e) in acc.iter_mut().zip(ch) {
+                *a = e.mul_add(e, *a);
             }
         }
-        let mut s: f64 = lanes.iter().sum();
-        for &e in rest {
-            s += e as f64 * e as f64;
+        for (t, &a) in total.iter_mut().zip(&acc) {
+            *t += a as f64;
         }
-        s
     }
+    let mut s: f64 = total.iter().sum();
+    for &e in rest {
+        s += e as f64 * e as f64;
+    }
+    s
 }
 
 /// `sum(x²)/2` as a scalar. float32 accumulates in f64; big tensors are split into a
