@@ -122,7 +122,7 @@ pub fn matmul_f32_slices(a: &[f32], b: &[f32], dims: MatmulDims, c: &mut [f32]) 
     // Narrow outputs (a 10-class layer) gain nothing from skipping zeros: the sparse
     // loops' per-entry overhead exceeds a dense row of n multiply-adds.
     if !dims.transpose_b && dims.n >= 64 {
-        let zeros = a.iter().filter(|&&v| v == 0.0).count();
+        let zeros = super::wide::count_zeros(a);
         if zeros * 2 > a.len() {
             super::sparse::sparse_matmul(a, b, dims, c, a.len() - zeros);
             return Ok(());
@@ -351,7 +351,7 @@ pub fn matmul_sgd_l2(
     };
     if let Some(dims) = sparse_dims {
         let av = a.as_slice::<f32>()?;
-        let zeros = av.iter().filter(|&&v| v == 0.0).count();
+        let zeros = super::wide::count_zeros(av);
         // A k-blocked product is summed in pieces, so it cannot update `var` tile by tile;
         // it takes the scratch path below (same operations as the separate ops).
         if zeros * 2 > av.len() && dims.k > 0 && !super::sparse::k_blocked(dims) {

@@ -53,7 +53,7 @@ pub fn matmul_bias_relu(
     let c = out.reset_as::<f32>(&[m, n])?;
     // The sparse path of `matmul_f32_slices`, taken under the same condition.
     if !transpose_b && n >= 64 && k > 0 && !c.is_empty() {
-        let zeros = av.iter().filter(|&&v| v == 0.0).count();
+        let zeros = super::wide::count_zeros(av);
         if zeros * 2 > av.len() {
             let nnz = av.len() - zeros;
             if super::sparse::sparse_matmul_bias_relu(av, bv, dims, c, nnz, bias) {
