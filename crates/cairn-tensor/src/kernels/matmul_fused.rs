@@ -26,29 +26,13 @@ pub fn matmul_bias_relu(
     bias: &Tensor,
     out: &mut Tensor,
 ) -> Result<bool> {
-    let f32s = [a.dtype(), b.dtype(), bias.dtype()] == [DType::Float32; 3];
-    let (&[ar, ac], &[br, bc]) = (a.dims(), b.dims()) else {
+    let Some(dims) = fused_dims(a, b, [transpose_a, transpose_b], bias, |_, _, n| {
+        bias.dims() == [n]
+    })?
+    else {
         return Ok(false);
     };
-    let (m, k) = if transpose_a { (ac, ar) } else { (ar, ac) };
-    let (k2, n) = if transpose_b { (bc, br) } else { (br, bc) };
-    if !f32s || bias.dims() != [n] {
-        return Ok(false);
-    }
-    if k != k2 {
-        return Err(Error::Shapes {
-            op: "MatMul",
-            lhs: a.dims().to_vec(),
-            rhs: b.dims().to_vec(),
-        });
-    }
-    let dims = MatmulDims {
-        m,
-        k,
-        n,
-        transpose_a,
-        transpose_b,
-    };
+    let (m, k, n) = (dims.m, dims.k, dims.n);
     let (av, bv, bias) = (a.as_slice::<f32>()?, b.as_slice::<f32>()?, bias.as_slice()?);
     let c = out.reset_as::<f32>(&[m, n])?;
     // The sparse path of `matmul_f32_slices`, taken under the same condition.
@@ -66,6 +50,41 @@ pub fn matmul_bias_relu(
     matmul_f32_slices(av, bv, dims, c)?;
     bias_relu(c, bias);
     Ok(true)
+}
+
+/// The dimensions of `op(a)·op(b)` for a fused kernel whose third operand is `third`:
+/// `None` (the caller declines) unless all three are float32, `a` and `b` are matrices and
+/// `accept(m, k, n)` (`k` as `b` has it); an error when the inner dimensions differ.
+pub(crate) fn fused_dims(
+    a: &Tensor,
+    b: &Tensor,
+    [transpose_a, transpose_b]: [bool; 2],
+    third: &Tensor,
+    accept: impl Fn(usize, usize, usize) -> bool,
+) -> Result<Option<MatmulDims>> {
+    let f32s = [a.dtype(), b.dtype(), third.dtype()] == [DType::Float32; 3];
+    let (&[ar, ac], &[br, bc]) = (a.dims(), b.dims()) else {
+        return Ok(None);
+    };
+    let (m, k) = if transpose_a { (ac, ar) } else { (ar, ac) };
+    let (k2, n) = if transpose_b { (bc, br) } else { (br, bc) };
+    if !f32s || !accept(m, k2, n) {
+        return Ok(None);
+    }
+    if k != k2 {
+        return Err(Error::Shapes {
+            op: "MatMul",
+            lhs: a.dims().to_vec(),
+            rhs: b.dims().to_vec(),
+        });
+    }
+    Ok(Some(MatmulDims {
+        m,
+        k,
+        n,
+        transpose_a,
+        transpose_b,
+    }))
 }
 
 /// `c = max(c + bias[j], 0)` row by row, rows split across the pool's threads.
@@ -148,7 +167,7 @@ mod tests {
                 want.as_slice::<f32>()?,
                 "m={m} k={k} n={n}"
             );
-            assert!(got.as_slice::<f32>()?.iter().any(|&v| v == 0.0));
+            assert!(got.as_slice::<f32>()?.contains(&0.0));
             assert!(got.as_slice::<f32>()?.iter().any(|&v| v > 0.0));
         }
         Ok(())

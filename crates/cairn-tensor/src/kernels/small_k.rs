@@ -9,7 +9,7 @@
 //! packed kernel, so the product has the same bits as [`matmul`](super::matmul)'s.
 
 use super::wide::{chunks_for, per_thread, wide};
-use crate::{DType, Error, Result, Tensor};
+use crate::{Result, Tensor};
 
 /// The largest inner dimension taken.
 const MAX_K: usize = 16;
@@ -32,22 +32,13 @@ pub fn matmul_relu_grad(
     features: &Tensor,
     out: &mut Tensor,
 ) -> Result<bool> {
-    let f32s = [a.dtype(), b.dtype(), features.dtype()] == [DType::Float32; 3];
-    let (&[ar, ac], &[br, bc]) = (a.dims(), b.dims()) else {
+    let accept = |m, k, n| features.dims() == [m, n] && (1..=MAX_K).contains(&k) && n > 0;
+    let Some(dims) =
+        super::matmul_fused::fused_dims(a, b, [transpose_a, transpose_b], features, accept)?
+    else {
         return Ok(false);
     };
-    let (m, k) = if transpose_a { (ac, ar) } else { (ar, ac) };
-    let (k2, n) = if transpose_b { (bc, br) } else { (br, bc) };
-    if !f32s || features.dims() != [m, n] || !(1..=MAX_K).contains(&k2) || n == 0 {
-        return Ok(false);
-    }
-    if k != k2 {
-        return Err(Error::Shapes {
-            op: "MatMul",
-            lhs: a.dims().to_vec(),
-            rhs: b.dims().to_vec(),
-        });
-    }
+    let (m, k, n) = (dims.m, dims.k, dims.n);
     let (av, bv, fv) = (
         a.as_slice::<f32>()?,
         b.as_slice::<f32>()?,
